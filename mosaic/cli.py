@@ -1,0 +1,97 @@
+"""The `mosaic` command: serve, migrate, seed, version (later issues add their own sub-commands)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from mosaic import __version__
+from mosaic.core.config import get_settings
+
+app = typer.Typer(help="Mosaic backend platform.", no_args_is_help=True, add_completion=False)
+
+
+@app.command()
+def version() -> None:
+    """Print Mosaic's version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default: HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(help="0: one uvicorn process (dev). N>0: gunicorn with N uvicorn workers.")
+    ] = 0,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (dev only).")] = False,
+) -> None:
+    """Serve the API: uvicorn for development, gunicorn with uvicorn workers for production."""
+    settings = get_settings()
+    bind_host = host or settings.HOST
+    bind_port = port or settings.PORT
+    if workers > 0:
+        argv = [
+            sys.executable, "-m", "gunicorn", "mosaic.asgi:app",
+            "--worker-class", "uvicorn_worker.UvicornWorker",
+            "--workers", str(workers),
+            "--bind", f"{bind_host}:{bind_port}",
+            "--graceful-timeout", "30",
+            "--timeout", "60",
+            "--keep-alive", "5",
+        ]  # fmt: skip
+        os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+    import uvicorn
+
+    uvicorn.run(
+        "mosaic.asgi:app",
+        host=bind_host,
+        port=bind_port,
+        reload=reload,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips=",".join(settings.TRUSTED_PROXIES) or "127.0.0.1",
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    downgrade: Annotated[bool, typer.Option(help="Downgrade to REVISION instead.")] = False,
+) -> None:
+    """Apply (or revert) database migrations."""
+    from mosaic.core.migrations import run_alembic
+
+    settings = get_settings()
+    asyncio.run(run_alembic(settings, "downgrade" if downgrade else "upgrade", revision))
+    typer.echo(f"database at {'revision ' + revision if downgrade else 'head'}")
+
+
+@app.command()
+def seed() -> None:
+    """Create default permissions, roles, plans and the superadmin (idempotent)."""
+    from mosaic.core.database import Database
+    from mosaic.core.logging import configure_logging
+    from mosaic.main import load_domains, seed_domains
+
+    settings = get_settings()
+    configure_logging(settings)
+
+    async def run() -> None:
+        database = Database(settings)
+        try:
+            await seed_domains(database, settings, load_domains(settings))
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+    typer.echo("seed complete")
+
+
+if __name__ == "__main__":
+    app()

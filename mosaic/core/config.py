@@ -1,0 +1,195 @@
+"""Settings: read once from the environment (and `.env`), validated, passed explicitly.
+
+Nothing else in Mosaic reads `os.environ`; code receives a `Settings` (through `app.state` or a
+dependency), which is what lets a test build an app with any configuration it needs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The placeholder values shipped in `.env.example`. Production refuses to start with them.
+EXAMPLE_JWT_SECRET = "your-super-secret-jwt-key-change-this-in-production"
+EXAMPLE_SUPERADMIN_PASSWORD = "SuperSecurePassword123!"
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///var/mosaic.db"
+
+Environment = Literal["development", "staging", "production", "test"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+CsvList = Annotated[list[str], NoDecode]
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every configuration value of Mosaic, documented one by one in `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    # App
+    APP_NAME: str = "Mosaic"
+    APP_VERSION: str = "0.1.0"
+    ENVIRONMENT: Environment = "development"
+    DEBUG: bool = False
+    HOST: str = "127.0.0.1"
+    PORT: int = Field(default=8000, ge=1, le=65535)
+    FRONTEND_URL: str = "http://localhost:3000"
+    MOSAIC_DOMAINS: CsvList = Field(default_factory=lambda: ["all"])
+    SEED_ON_STARTUP: bool = True
+
+    # Database
+    DATABASE_URL: str = DEFAULT_SQLITE_URL
+    DB_POOL_SIZE: int = Field(default=10, ge=1)
+    DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
+    DB_POOL_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
+    DB_POOL_RECYCLE_SECONDS: int = Field(default=1800, ge=-1)
+    DB_ECHO: bool = False
+
+    # Redis and cache
+    REDIS_URL: str | None = None
+    REDIS_TTL_SECONDS: int = Field(default=86400, ge=1)
+
+    # JWT
+    JWT_SECRET_KEY: SecretStr = SecretStr(EXAMPLE_JWT_SECRET)
+    JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=1)
+    REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=7, ge=1)
+
+    # External identity provider (separate auth service, Firebase)
+    EXTERNAL_JWKS_URL: str | None = None
+    EXTERNAL_ISSUER: str | None = None
+    EXTERNAL_AUDIENCE: str | None = None
+
+    # Google OAuth
+    GOOGLE_CLIENT_ID: str | None = None
+    GOOGLE_CLIENT_SECRET: SecretStr | None = None
+    GOOGLE_REDIRECT_URI: str | None = None
+
+    # Email verification
+    AUTO_VERIFY_EMAIL: bool = False
+
+    # Superadmin
+    SUPERADMIN_EMAIL: str = "admin@example.com"
+    SUPERADMIN_PASSWORD: SecretStr = SecretStr(EXAMPLE_SUPERADMIN_PASSWORD)
+    SUPERADMIN_FIRST_NAME: str = "Super"
+    SUPERADMIN_LAST_NAME: str = "Admin"
+
+    # Storage
+    STORAGE_PROVIDER: Literal["local", "s3"] = "local"
+    MEDIA_ROOT: Path = Path("var/media")
+    AWS_ACCESS_KEY_ID: str | None = None
+    AWS_SECRET_ACCESS_KEY: SecretStr | None = None
+    AWS_REGION: str = "us-east-1"
+    AWS_S3_BUCKET_NAME: str | None = None
+    AWS_S3_ENDPOINT_URL: str | None = None
+
+    # Uploads and request bodies
+    MAX_AVATAR_SIZE_MB: int = Field(default=5, ge=1)
+    ALLOWED_AVATAR_TYPES: CsvList = Field(
+        default_factory=lambda: ["image/jpeg", "image/png", "image/gif"]
+    )
+    MAX_REQUEST_BODY_MB: int = Field(default=25, ge=1)
+
+    # Email
+    EMAIL_PROVIDER: Literal["console", "smtp", "resend"] = "console"
+    EMAIL_OUTBOX_DIR: Path = Path("var/outbox")
+    RESEND_API_KEY: SecretStr | None = None
+    FROM_EMAIL: str = "noreply@example.com"
+    SMTP_HOST: str = "127.0.0.1"
+    SMTP_PORT: int = 25
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    SMTP_STARTTLS: bool = False
+    SMTP_USE_TLS: bool = False
+
+    # Rate limiting
+    RATE_LIMIT_PER_MINUTE: int = Field(default=100, ge=1)
+    ADMIN_RATE_LIMIT_ENABLED: bool = False
+    TRUSTED_PROXIES: CsvList = Field(default_factory=list)
+
+    # Pagination
+    DEFAULT_PAGE_SIZE: int = Field(default=10, ge=1)
+    MAX_PAGE_SIZE: int = Field(default=5000, ge=1)
+
+    # Logging
+    LOG_LEVEL: LogLevel = "INFO"
+    LOG_FORMAT: Literal["auto", "json", "text"] = "auto"
+    LOG_FILE_PATH: str = "logs/app.log"
+
+    # CORS
+    CORS_ORIGINS: CsvList = Field(
+        default_factory=lambda: ["http://localhost:3000", "http://localhost:5173"]
+    )
+
+    # Background jobs
+    CELERY_BROKER_URL: str | None = None
+    CELERY_RESULT_BACKEND: str | None = None
+
+    # Health checks
+    HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
+
+    _split = field_validator(
+        "MOSAIC_DOMAINS", "ALLOWED_AVATAR_TYPES", "CORS_ORIGINS", "TRUSTED_PROXIES", mode="before"
+    )(_split_csv)
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """Accept the URLs people paste (`postgres://`, `postgresql://`) and pick the async driver."""
+        for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
+            return "sqlite+aiosqlite://" + value[len("sqlite://") :]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        """A production process must not start with a value anyone can read in this repository."""
+        if self.ENVIRONMENT != "production":
+            return self
+        problems: list[str] = []
+        secret = self.JWT_SECRET_KEY.get_secret_value()
+        if secret == EXAMPLE_JWT_SECRET:
+            problems.append("JWT_SECRET_KEY is the example value; set a random secret of 32+ characters")
+        elif len(secret) < 32:
+            problems.append("JWT_SECRET_KEY is shorter than 32 characters")
+        if self.SUPERADMIN_PASSWORD.get_secret_value() == EXAMPLE_SUPERADMIN_PASSWORD:
+            problems.append("SUPERADMIN_PASSWORD is the example value; choose a unique password")
+        if self.DEBUG:
+            problems.append("DEBUG must be false in production")
+        if self.is_sqlite:
+            problems.append("DATABASE_URL points at SQLite; production needs PostgreSQL")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENVIRONMENT == "production"
+
+    @property
+    def json_logs(self) -> bool:
+        if self.LOG_FORMAT == "auto":
+            return self.ENVIRONMENT in ("production", "staging")
+        return self.LOG_FORMAT == "json"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, for entry points (CLI, ASGI factory); code takes them as arguments."""
+    return Settings()

@@ -1,0 +1,238 @@
+"""Typed errors that services raise, and the handlers that turn every failure into the envelope.
+
+Services never build HTTP responses: they raise `NotFound`, `Conflict`, ... which carry a status
+and a stable code. Everything else that can go wrong (validation, unknown routes, database
+integrity, a bug) is caught here too, so a client only ever sees the envelope and never a stack
+trace, SQL or a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mosaic.core.envelope import ErrorEnvelope, error_body
+
+logger = logging.getLogger("mosaic.errors")
+
+# Code for each HTTP status that frameworks (not our services) may produce.
+STATUS_CODES: dict[int, tuple[str, str]] = {
+    400: ("BAD_REQUEST", "Bad request"),
+    401: ("UNAUTHORIZED", "Authentication required"),
+    402: ("PAYMENT_REQUIRED", "Payment required"),
+    403: ("FORBIDDEN", "You do not have permission to perform this action"),
+    404: ("NOT_FOUND", "Resource not found"),
+    405: ("METHOD_NOT_ALLOWED", "Method not allowed"),
+    406: ("NOT_ACCEPTABLE", "Not acceptable"),
+    409: ("CONFLICT", "Conflict with the current state of the resource"),
+    413: ("PAYLOAD_TOO_LARGE", "Request body is too large"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"),
+    422: ("VALIDATION_ERROR", "Validation failed"),
+    429: ("RATE_LIMITED", "Too many requests"),
+    500: ("INTERNAL_ERROR", "Internal server error"),
+    503: ("SERVICE_UNAVAILABLE", "Service temporarily unavailable"),
+}
+
+
+class AppError(Exception):
+    """Base of every error a service may raise; subclasses fix the status and the code."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    default_message: ClassVar[str] = "Internal server error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: Any = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        self.error_code = code or self.code
+        self.headers = dict(headers or {})
+        super().__init__(self.message)
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "BAD_REQUEST"
+    default_message = "Bad request"
+
+
+class ValidationFailed(AppError):
+    """A business-rule validation failure (seed 003 answers these with 400 VALIDATION_ERROR)."""
+
+    status_code = 400
+    code = "VALIDATION_ERROR"
+    default_message = "Validation failed"
+
+
+class InvalidInput(AppError):
+    """Input that passed the schema but is still invalid for a field (422, with field details)."""
+
+    status_code = 422
+    code = "VALIDATION_ERROR"
+    default_message = "Validation failed"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "UNAUTHORIZED"
+    default_message = "Authentication required"
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.headers.setdefault("WWW-Authenticate", "Bearer")
+
+
+class PaymentRequired(AppError):
+    status_code = 402
+    code = "PAYMENT_REQUIRED"
+    default_message = "Payment required"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "FORBIDDEN"
+    default_message = "You do not have permission to perform this action"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "NOT_FOUND"
+    default_message = "Resource not found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "CONFLICT"
+    default_message = "Conflict with the current state of the resource"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+    default_message = "Request body is too large"
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    default_message = "Unsupported media type"
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "RATE_LIMITED"
+    default_message = "Too many requests"
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "SERVICE_UNAVAILABLE"
+    default_message = "Service temporarily unavailable"
+
+
+def envelope_response(
+    status_code: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(status_code, code, message, details), status_code=status_code, headers=headers
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """One entry per failing field, without echoing the submitted value (it may be a password)."""
+    details = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        details.append(
+            {
+                "field": ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc),
+                "location": loc[0] if loc else "body",
+                "message": err.get("msg", "Invalid value"),
+                "type": err.get("type", "value_error"),
+            }
+        )
+    return details
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return envelope_response(exc.status_code, exc.error_code, exc.message, exc.details, exc.headers)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, default = STATUS_CODES.get(exc.status_code, ("HTTP_ERROR", "Request failed"))
+    message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else default
+    return envelope_response(exc.status_code, code, message, None, exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return envelope_response(422, "VALIDATION_ERROR", "Validation failed", _field_errors(exc))
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # The constraint name helps operators, not clients: log it, answer a generic conflict.
+    logger.info("integrity error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return envelope_response(409, "CONFLICT", "Conflict with an existing resource")
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return envelope_response(
+        503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable", headers={"Retry-After": "5"}
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return envelope_response(500, "INTERNAL_ERROR", "Internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
+    app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _dbapi_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
+    """A lost connection or a locked/unreachable database is an outage (503); anything else is a bug."""
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return await _database_unavailable(request, exc)
+    return await _unhandled(request, exc)
+
+
+def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the error envelope for the given statuses."""
+    return {
+        status: {"model": ErrorEnvelope, "description": STATUS_CODES.get(status, ("", "Error"))[1]}
+        for status in status_codes
+    }
+
+
+# Documented on every API route: they can happen anywhere.
+COMMON_ERROR_RESPONSES = error_responses(422, 429, 500)

@@ -1,0 +1,160 @@
+"""The request middleware: request id, body limits, access log and metrics in one pure-ASGI pass.
+
+Pure ASGI (not `BaseHTTPMiddleware`) because it sits on every request's hot path and must not
+copy the body or spawn tasks. It is the only place that sees a request before routing, so the
+413 and 415 answers that must not reach a handler are given here, as envelopes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import orjson
+from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mosaic.core.envelope import error_body
+from mosaic.core.logging import request_id_var, user_id_var
+
+access_logger = logging.getLogger("mosaic.access")
+
+REQUESTS = Counter("mosaic_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "mosaic_http_request_duration_seconds",
+    "HTTP request duration",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_BODY_METHODS = {b"POST", b"PUT", b"PATCH"}
+_ACCEPTED_TYPES = (
+    "application/json",
+    "multipart/form-data",
+    "application/x-www-form-urlencoded",
+)
+_QUIET_PATHS = {"/health/live", "/health/ready", "/metrics"}
+
+
+def _accepted_content_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in _ACCEPTED_TYPES or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def _send_envelope(send: Send, status: int, code: str, message: str, request_id: str) -> None:
+    body = orjson.dumps(error_body(status, code, message))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        id_token = request_id_var.set(request_id)
+        user_token = user_id_var.set("-")
+        started = time.perf_counter()
+        state: dict[str, Any] = {"status": 500, "started": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                state["started"] = True
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise StarletteHTTPException(413)
+            return message
+
+        try:
+            rejection = self._reject_before_routing(scope["method"].encode(), headers)
+            if rejection is not None:
+                state["status"] = rejection[0]
+                await _send_envelope(send, *rejection, request_id)
+                return
+            await self.app(scope, limited_receive, send_with_id)
+        except StarletteHTTPException as exc:  # raised by limited_receive outside a route
+            if state["started"] or exc.status_code != 413:
+                raise
+            state["status"] = 413
+            await _send_envelope(send, 413, "PAYLOAD_TOO_LARGE", "Request body is too large", request_id)
+        finally:
+            self._record(scope, state["status"], time.perf_counter() - started)
+            request_id_var.reset(id_token)
+            user_id_var.reset(user_token)
+
+    def _reject_before_routing(self, method: bytes, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                return 400, "BAD_REQUEST", "Invalid Content-Length header"
+            if declared > self.max_body_bytes:
+                return 413, "PAYLOAD_TOO_LARGE", "Request body is too large"
+        has_body = (length is not None and length != b"0") or b"transfer-encoding" in headers
+        if method in _BODY_METHODS and has_body:
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
+            if not _accepted_content_type(content_type):
+                return 415, "UNSUPPORTED_MEDIA_TYPE", "Send JSON, a form or multipart/form-data"
+        return None
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "<unmatched>"
+        method = scope["method"]
+        REQUESTS.labels(method, template, str(status)).inc()
+        LATENCY.labels(method, template).observe(elapsed)
+        path = scope["path"]
+        if path in _QUIET_PATHS and status < 400:
+            return
+        user_id = scope.get("state", {}).get("user_id")
+        client = scope.get("client")
+        access_logger.info(
+            "%s %s %s %.1fms user=%s ip=%s",
+            method,
+            path,
+            status,
+            elapsed * 1000,
+            user_id or "-",
+            client[0] if client else "-",
+            extra={
+                "http_method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 1),
+                "user": str(user_id) if user_id else None,
+            },
+        )

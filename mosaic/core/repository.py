@@ -1,0 +1,161 @@
+"""The generic async repository every module extends instead of rewriting its queries.
+
+It knows three conventions of the models: an `id` primary key, an optional `is_deleted` flag
+(soft-deleted rows are invisible unless asked for) and an optional owner column (set
+`owner_field`; owner-scoped reads answer 404 for another user's row, never 403).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, UnaryExpression, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mosaic.core.database import Base, utcnow
+from mosaic.core.errors import InvalidInput, NotFound
+from mosaic.core.pagination import PageParams
+
+M = TypeVar("M", bound=Base)
+
+
+class Repository(Generic[M]):
+    model: ClassVar[type[Any]]
+    label: ClassVar[str] = "Resource"
+    owner_field: ClassVar[str | None] = None
+    sortable: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
+    default_sort: ClassVar[str] = "-created_at"
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- query building -------------------------------------------------------------------
+    @property
+    def soft_deletes(self) -> bool:
+        return hasattr(self.model, "is_deleted")
+
+    def conditions(
+        self,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        filters: Sequence[ColumnElement[bool]] = (),
+        filter_by: Mapping[str, Any] | None = None,
+    ) -> list[ColumnElement[bool]]:
+        """The WHERE clauses of a read; `filter_by` skips `None` values so optional filters read simply."""
+        clauses: list[ColumnElement[bool]] = list(filters)
+        if self.soft_deletes and not include_deleted:
+            clauses.append(self.model.is_deleted.is_(False))
+        if owner_id is not None:
+            if self.owner_field is None:
+                raise TypeError(f"{type(self).__name__} has no owner_field")
+            clauses.append(getattr(self.model, self.owner_field) == owner_id)
+        for name, value in (filter_by or {}).items():
+            if value is not None:
+                clauses.append(getattr(self.model, name) == value)
+        return clauses
+
+    def order_by(self, sort: str | None) -> list[UnaryExpression[Any]]:
+        """Parse `-created_at,name`; an unknown field is a 422 naming the fields that are allowed."""
+        order: list[UnaryExpression[Any]] = []
+        for raw in (sort or self.default_sort).split(","):
+            name = raw.removeprefix("-")
+            if name not in self.sortable:
+                raise InvalidInput(
+                    f"Cannot sort by '{name}'",
+                    details=[
+                        {
+                            "field": "sort",
+                            "location": "query",
+                            "message": f"Allowed sort fields: {', '.join(sorted(self.sortable))}",
+                            "type": "value_error",
+                        }
+                    ],
+                )
+            column = getattr(self.model, name)
+            order.append(column.desc() if raw.startswith("-") else column.asc())
+        order.append(self.model.id.asc())  # a stable tiebreak keeps pages from overlapping
+        return order
+
+    def select(self, **conditions: Any) -> Select[tuple[M]]:
+        return select(self.model).where(*self.conditions(**conditions))
+
+    # -- reads ----------------------------------------------------------------------------
+    async def get(
+        self, id: uuid.UUID, *, owner_id: uuid.UUID | None = None, include_deleted: bool = False
+    ) -> M | None:
+        statement = self.select(
+            owner_id=owner_id, include_deleted=include_deleted, filters=[self.model.id == id]
+        )
+        result: M | None = (await self.session.execute(statement)).scalar_one_or_none()
+        return result
+
+    async def get_or_404(
+        self, id: uuid.UUID, *, owner_id: uuid.UUID | None = None, include_deleted: bool = False
+    ) -> M:
+        found = await self.get(id, owner_id=owner_id, include_deleted=include_deleted)
+        if found is None:
+            raise NotFound(f"{self.label} not found")
+        return found
+
+    async def find_one(self, *filters: ColumnElement[bool], include_deleted: bool = False) -> M | None:
+        statement = self.select(filters=filters, include_deleted=include_deleted).limit(1)
+        result: M | None = (await self.session.execute(statement)).scalars().first()
+        return result
+
+    async def paginate(
+        self,
+        params: PageParams,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        filters: Sequence[ColumnElement[bool]] = (),
+        filter_by: Mapping[str, Any] | None = None,
+    ) -> tuple[list[M], int]:
+        """One page of rows and the total count matching the same conditions."""
+        where = self.conditions(
+            owner_id=owner_id, include_deleted=include_deleted, filters=filters, filter_by=filter_by
+        )
+        order = self.order_by(params.sort)
+        total = (
+            await self.session.execute(select(func.count()).select_from(self.model).where(*where))
+        ).scalar_one()
+        if total == 0 or params.offset >= total:
+            return [], total
+        statement = select(self.model).where(*where).order_by(*order)
+        rows = await self.session.execute(statement.limit(params.limit).offset(params.offset))
+        return list(rows.scalars().all()), total
+
+    # -- writes (flush only: the request owns the transaction) -----------------------------
+    async def create(self, **values: Any) -> M:
+        instance: M = self.model(**values)
+        self.session.add(instance)
+        await self.session.flush()
+        return instance
+
+    async def update(self, instance: M, values: Mapping[str, Any]) -> M:
+        """Partial update: only the keys given are written (pass `model_dump(exclude_unset=True)`)."""
+        for name, value in values.items():
+            setattr(instance, name, value)
+        await self.session.flush()
+        return instance
+
+    async def soft_delete(self, instance: M) -> None:
+        if not self.soft_deletes:
+            raise TypeError(f"{self.label} does not support soft delete")
+        instance.is_deleted = True  # type: ignore[attr-defined]
+        instance.deleted_at = utcnow()  # type: ignore[attr-defined]
+        await self.session.flush()
+
+    async def restore(self, instance: M) -> M:
+        instance.is_deleted = False  # type: ignore[attr-defined]
+        instance.deleted_at = None  # type: ignore[attr-defined]
+        await self.session.flush()
+        return instance
+
+    async def delete(self, instance: M) -> None:
+        """Hard delete, for rows that are not soft-deletable (join rows, tokens)."""
+        await self.session.delete(instance)
+        await self.session.flush()

@@ -1,0 +1,111 @@
+"""Application factory: the core, then `accounts`, then each domain named in `MOSAIC_DOMAINS`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from mosaic import __version__
+from mosaic.core.config import Settings, get_settings
+from mosaic.core.database import Database
+from mosaic.core.domain import Domain
+from mosaic.core.errors import COMMON_ERROR_RESPONSES, install_error_handlers
+from mosaic.core.health import default_checks, metrics_router
+from mosaic.core.health import router as health_router
+from mosaic.core.logging import configure_logging
+from mosaic.core.middleware import RequestContextMiddleware
+
+logger = logging.getLogger("mosaic")
+
+API_PREFIX = "/api/v1"
+
+# Every domain package Mosaic ships, by the name `MOSAIC_DOMAINS` uses. `accounts` is always on.
+KNOWN_DOMAINS: dict[str, str] = {
+    "accounts": "mosaic.accounts",
+}
+ALWAYS_ON = ("accounts",)
+
+
+def resolve_domain_names(requested: list[str]) -> list[str]:
+    """`all` means every known domain; an unknown name stops start-up with the list of valid ones."""
+    names = list(KNOWN_DOMAINS) if "all" in requested else [*ALWAYS_ON, *requested]
+    unknown = [name for name in names if name not in KNOWN_DOMAINS]
+    if unknown:
+        raise ValueError(
+            f"MOSAIC_DOMAINS names unknown domain(s) {unknown}; known: {sorted(KNOWN_DOMAINS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def load_domains(settings: Settings) -> list[Domain]:
+    domains = []
+    for name in resolve_domain_names(settings.MOSAIC_DOMAINS):
+        domain: Domain = importlib.import_module(KNOWN_DOMAINS[name]).domain
+        domains.append(domain)
+    return domains
+
+
+def import_all_models() -> None:
+    """Import every domain so its models join `Base.metadata` (Alembic sees all tables, on or off)."""
+    for module in KNOWN_DOMAINS.values():
+        importlib.import_module(module)
+
+
+async def seed_domains(database: Database, settings: Settings, domains: list[Domain]) -> None:
+    """Run each domain's idempotent seed in its own transaction."""
+    for domain in domains:
+        if domain.seed is None:
+            continue
+        async with database.transaction() as session:
+            await domain.seed(session, settings)
+        logger.info("seeded domain %s", domain.name)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    domains = load_domains(settings)
+    database = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.SEED_ON_STARTUP:
+            await seed_domains(database, settings, domains)
+        logger.info("Mosaic %s started with domains %s", __version__, [d.name for d in domains])
+        yield
+        await database.dispose()
+
+    app = FastAPI(
+        title=settings.APP_NAME,
+        version=settings.APP_VERSION,
+        debug=False,  # DEBUG never reaches clients: errors are always the envelope
+        lifespan=lifespan,
+        description="Mosaic API. Every response is the envelope `{status_code, message, data, error}`.",
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.domains = domains
+    app.state.readiness_checks = default_checks(settings, database)
+
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.CORS_ORIGINS,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+    )
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.MAX_REQUEST_BODY_MB * 1024 * 1024)
+
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    for domain in domains:
+        for router in domain.routers:
+            app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERROR_RESPONSES)
+    return app
