@@ -36,9 +36,7 @@ def resolve_domain_names(requested: list[str]) -> list[str]:
     names = list(KNOWN_DOMAINS) if "all" in requested else [*ALWAYS_ON, *requested]
     unknown = [name for name in names if name not in KNOWN_DOMAINS]
     if unknown:
-        raise ValueError(
-            f"MOSAIC_DOMAINS names unknown domain(s) {unknown}; known: {sorted(KNOWN_DOMAINS)}"
-        )
+        raise ValueError(f"MOSAIC_DOMAINS names unknown domain(s) {unknown}; known: {sorted(KNOWN_DOMAINS)}")
     return list(dict.fromkeys(names))
 
 
@@ -93,15 +91,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.readiness_checks = default_checks(settings, database)
 
     install_error_handlers(app)
+    # Added last = outermost: CORS headers reach even the 413/415/500 answers of the inner one.
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.MAX_REQUEST_BODY_MB * 1024 * 1024)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.CORS_ORIGINS,
         allow_credentials=True,
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=["X-Request-ID", "Retry-After"],
+        expose_headers=[
+            "X-Request-ID",
+            "Retry-After",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+        ],
     )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.MAX_REQUEST_BODY_MB * 1024 * 1024)
 
     app.include_router(health_router)
     app.include_router(metrics_router)

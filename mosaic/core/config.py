@@ -95,9 +95,7 @@ class Settings(BaseSettings):
 
     # Uploads and request bodies
     MAX_AVATAR_SIZE_MB: int = Field(default=5, ge=1)
-    ALLOWED_AVATAR_TYPES: CsvList = Field(
-        default_factory=lambda: ["image/jpeg", "image/png", "image/gif"]
-    )
+    ALLOWED_AVATAR_TYPES: CsvList = Field(default_factory=lambda: ["image/jpeg", "image/png", "image/gif"])
     MAX_REQUEST_BODY_MB: int = Field(default=25, ge=1)
 
     # Email
@@ -127,9 +125,7 @@ class Settings(BaseSettings):
     LOG_FILE_PATH: str = "logs/app.log"
 
     # CORS
-    CORS_ORIGINS: CsvList = Field(
-        default_factory=lambda: ["http://localhost:3000", "http://localhost:5173"]
-    )
+    CORS_ORIGINS: CsvList = Field(default_factory=lambda: ["http://localhost:3000", "http://localhost:5173"])
 
     # Background jobs
     CELERY_BROKER_URL: str | None = None

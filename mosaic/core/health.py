@@ -62,9 +62,9 @@ def redis_check(url: str) -> ReadinessCheck:
 
 def broker_check(url: str, timeout: float) -> ReadinessCheck:
     def connect() -> None:
-        from kombu import Connection
+        from kombu.connection import Connection
 
-        with Connection(url, connect_timeout=timeout) as connection:
+        with Connection(url, connect_timeout=timeout) as connection:  # type: ignore[no-untyped-call]
             connection.ensure_connection(max_retries=1, timeout=timeout)
 
     async def check() -> None:
@@ -82,10 +82,10 @@ def default_checks(settings: Settings, database: Database) -> dict[str, Readines
     return checks
 
 
-async def _run(check: ReadinessCheck, timeout: float) -> CheckResult:
+async def _run(check: ReadinessCheck, limit_seconds: float) -> CheckResult:
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(check(), timeout)
+        await asyncio.wait_for(check(), limit_seconds)
     except Exception as exc:
         error = "timed out" if isinstance(exc, TimeoutError) else f"unreachable ({type(exc).__name__})"
         return CheckResult(ok=False, latency_ms=_ms(started), error=error)

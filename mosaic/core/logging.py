@@ -114,9 +114,16 @@ class RedactionFilter(logging.Filter):
 TEXT_FORMAT = "[%(asctime)s] [%(levelname)s] [%(name)s] [%(request_id)s] %(message)s"
 
 
+class _JsonFormatter(JsonFormatter):
+    """JSON lines; formats tracebacks itself (ignoring `exc_text`), so it must redact them too."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - stdlib name
+        return redact_text(str(super().formatException(ei)))
+
+
 def build_formatter(json_lines: bool) -> logging.Formatter:
     if json_lines:
-        return JsonFormatter(
+        return _JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
             rename_fields={"asctime": "timestamp", "levelname": "level", "name": "logger"},
             timestamp=False,

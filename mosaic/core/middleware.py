@@ -22,6 +22,7 @@ from mosaic.core.envelope import error_body
 from mosaic.core.logging import request_id_var, user_id_var
 
 access_logger = logging.getLogger("mosaic.access")
+error_logger = logging.getLogger("mosaic.errors")
 
 REQUESTS = Counter("mosaic_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -110,12 +111,22 @@ class RequestContextMiddleware:
                 raise
             state["status"] = 413
             await _send_envelope(send, 413, "PAYLOAD_TOO_LARGE", "Request body is too large", request_id)
+        except Exception:
+            # Answer here rather than in Starlette's outermost handler so the 500 carries the
+            # request id header and the log line carries the request id.
+            error_logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if state["started"]:
+                raise
+            state["status"] = 500
+            await _send_envelope(send, 500, "INTERNAL_ERROR", "Internal server error", request_id)
         finally:
             self._record(scope, state["status"], time.perf_counter() - started)
             request_id_var.reset(id_token)
             user_id_var.reset(user_token)
 
-    def _reject_before_routing(self, method: bytes, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
+    def _reject_before_routing(
+        self, method: bytes, headers: dict[bytes, bytes]
+    ) -> tuple[int, str, str] | None:
         length = headers.get(b"content-length")
         if length is not None:
             try:

@@ -25,7 +25,10 @@ def page_params(
     settings: SettingsDep,
     limit: Annotated[
         int | None,
-        Query(ge=1, description="Page size; defaults to DEFAULT_PAGE_SIZE, larger values are clamped to MAX_PAGE_SIZE."),
+        Query(
+            ge=1,
+            description="Page size; defaults to DEFAULT_PAGE_SIZE, larger values are clamped to MAX_PAGE_SIZE.",
+        ),
     ] = None,
     offset: Annotated[int, Query(ge=0, description="Number of items to skip.")] = 0,
     sort: Annotated[

@@ -13,12 +13,13 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, UnaryExpression, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
 
-from mosaic.core.database import Base, utcnow
+from mosaic.core.database import utcnow
 from mosaic.core.errors import InvalidInput, NotFound
 from mosaic.core.pagination import PageParams
 
-M = TypeVar("M", bound=Base)
+M = TypeVar("M", bound=DeclarativeBase)
 
 
 class Repository(Generic[M]):
@@ -79,7 +80,7 @@ class Repository(Generic[M]):
         order.append(self.model.id.asc())  # a stable tiebreak keeps pages from overlapping
         return order
 
-    def select(self, **conditions: Any) -> Select[tuple[M]]:
+    def select(self, **conditions: Any) -> Select[M]:
         return select(self.model).where(*self.conditions(**conditions))
 
     # -- reads ----------------------------------------------------------------------------
@@ -89,8 +90,8 @@ class Repository(Generic[M]):
         statement = self.select(
             owner_id=owner_id, include_deleted=include_deleted, filters=[self.model.id == id]
         )
-        result: M | None = (await self.session.execute(statement)).scalar_one_or_none()
-        return result
+        found: M | None = (await self.session.execute(statement)).scalars().one_or_none()
+        return found
 
     async def get_or_404(
         self, id: uuid.UUID, *, owner_id: uuid.UUID | None = None, include_deleted: bool = False

@@ -1,0 +1,58 @@
+# Mosaic: `make run` and `make test` do all set-up on a fresh clone (Python 3.11+ is all they need).
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= auto
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format migrate seed docs bench clean
+
+help:
+	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (Swagger UI at /docs)"
+	@echo "make test     set up and run the test suite"
+	@echo "make lint     ruff, mypy and import-linter"
+	@echo "make migrate  apply database migrations"
+	@echo "make seed     create default roles, permissions, plans and the superadmin"
+	@echo "make docs     regenerate docs/api from the app"
+	@echo "make bench    run the load benchmarks"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Mosaic needs Python 3.11+")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install migrate
+	$(BIN)/mosaic serve
+
+test: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy mosaic tests
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: install
+	$(BIN)/mosaic migrate
+
+seed: install
+	$(BIN)/mosaic seed
+
+docs: install
+	$(BIN)/mosaic docs build
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var logs .pytest_cache .mypy_cache .ruff_cache

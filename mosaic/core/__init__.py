@@ -1,0 +1,1 @@
+"""The shared core every domain stands on."""

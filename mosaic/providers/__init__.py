@@ -1,0 +1,1 @@
+"""Adapters to outside services, each with an offline default."""
