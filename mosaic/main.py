@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from mosaic import __version__
+from mosaic.accounts.rbac.service import sync_rbac
 from mosaic.core.config import Settings, get_settings
 from mosaic.core.database import Database
 from mosaic.core.domain import Domain
@@ -19,6 +20,8 @@ from mosaic.core.health import default_checks, metrics_router
 from mosaic.core.health import router as health_router
 from mosaic.core.logging import configure_logging
 from mosaic.core.middleware import RequestContextMiddleware
+from mosaic.providers.email import build_email_provider
+from mosaic.providers.identity import ExternalTokenVerifier
 
 logger = logging.getLogger("mosaic")
 
@@ -55,7 +58,9 @@ def import_all_models() -> None:
 
 
 async def seed_domains(database: Database, settings: Settings, domains: list[Domain]) -> None:
-    """Run each domain's idempotent seed in its own transaction."""
+    """Permissions and default roles of every domain first, then each domain's own idempotent seed."""
+    async with database.transaction() as session:
+        await sync_rbac(session, domains)
     for domain in domains:
         if domain.seed is None:
             continue
@@ -89,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.domains = domains
     app.state.readiness_checks = default_checks(settings, database)
+    app.state.email = build_email_provider(settings)
+    app.state.external_verifier = ExternalTokenVerifier(settings) if settings.external_tokens_enabled else None
 
     install_error_handlers(app)
     # Added last = outermost: CORS headers reach even the 413/415/500 answers of the inner one.

@@ -1,5 +1,32 @@
 """Accounts: identity, users, roles and permissions (always mounted)."""
 
-from mosaic.core.domain import Domain
+from mosaic.accounts.auth.router import router as auth_router
+from mosaic.accounts.rbac.router import permissions_router, roles_router
+from mosaic.accounts.seed import seed
+from mosaic.accounts.users.router import router as users_router
+from mosaic.core.domain import Domain, PermissionSpec
 
-domain = Domain(name="accounts")
+_CRUD = {
+    "users": "users",
+    "roles": "roles",
+    "permissions": "permissions",
+}
+
+PERMISSIONS = [
+    PermissionSpec(resource, action, f"{action.capitalize()} {label}")
+    for resource, label in _CRUD.items()
+    for action in ("read", "write", "delete")
+]
+
+# Seed 003: writes to roles and permissions are the superadmin's alone (superadmin holds everything).
+ADMIN_PERMISSIONS = [
+    spec.name for spec in PERMISSIONS if spec.resource not in ("roles", "permissions") or spec.action == "read"
+]
+
+domain = Domain(
+    name="accounts",
+    routers=(auth_router, users_router, roles_router, permissions_router),
+    permissions=PERMISSIONS,
+    default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
+    seed=seed,
+)

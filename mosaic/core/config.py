@@ -64,11 +64,16 @@ class Settings(BaseSettings):
     JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=1)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=7, ge=1)
+    VERIFY_TOKEN_EXPIRE_HOURS: int = Field(default=48, ge=1)
+    RESET_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=5, le=1440)
+    OAUTH_STATE_EXPIRE_MINUTES: int = Field(default=10, ge=1, le=60)
 
     # External identity provider (separate auth service, Firebase)
     EXTERNAL_JWKS_URL: str | None = None
     EXTERNAL_ISSUER: str | None = None
     EXTERNAL_AUDIENCE: str | None = None
+    EXTERNAL_ALGORITHMS: CsvList = Field(default_factory=lambda: ["RS256", "ES256"])
+    EXTERNAL_JWKS_MIN_REFRESH_SECONDS: int = Field(default=60, ge=1)
 
     # Google OAuth
     GOOGLE_CLIENT_ID: str | None = None
@@ -135,7 +140,12 @@ class Settings(BaseSettings):
     HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
 
     _split = field_validator(
-        "MOSAIC_DOMAINS", "ALLOWED_AVATAR_TYPES", "CORS_ORIGINS", "TRUSTED_PROXIES", mode="before"
+        "MOSAIC_DOMAINS",
+        "ALLOWED_AVATAR_TYPES",
+        "CORS_ORIGINS",
+        "TRUSTED_PROXIES",
+        "EXTERNAL_ALGORITHMS",
+        mode="before",
     )(_split_csv)
 
     @field_validator("DATABASE_URL")
@@ -169,6 +179,14 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
+
+    @property
+    def external_tokens_enabled(self) -> bool:
+        return bool(self.EXTERNAL_JWKS_URL and self.EXTERNAL_ISSUER and self.EXTERNAL_AUDIENCE)
+
+    @property
+    def google_enabled(self) -> bool:
+        return bool(self.GOOGLE_CLIENT_ID and self.GOOGLE_CLIENT_SECRET and self.GOOGLE_REDIRECT_URI)
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,0 +1,138 @@
+"""HTTP layer of users: the caller's own account, and administration behind permissions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from mosaic.accounts.deps import CurrentPrincipal, Principal, require_permission
+from mosaic.accounts.rbac.service import role_permission_names
+from mosaic.accounts.users import service
+from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserOut, UserUpdateMe
+from mosaic.core.deps import SessionDep
+from mosaic.core.envelope import Envelope, ok
+from mosaic.core.errors import error_responses
+from mosaic.core.pagination import Page, Pagination
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+
+async def _me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
+    permissions = await role_permission_names(session, principal.user.role)
+    granted = sorted(permissions | ({"*"} if principal.is_superadmin else set()))
+    return MeOut(**UserOut.of(principal.user).model_dump(), permissions=granted)
+
+
+@router.get("/me", response_model=Envelope[MeOut], summary="My profile", responses=error_responses(401))
+async def get_me(session: SessionDep, principal: CurrentPrincipal) -> Envelope[MeOut]:
+    return ok(await _me(session, principal), "User retrieved successfully")
+
+
+@router.put("/me", response_model=Envelope[MeOut], summary="Update my profile", responses=error_responses(401))
+async def update_me(body: UserUpdateMe, session: SessionDep, principal: CurrentPrincipal) -> Envelope[MeOut]:
+    await service.update_me(session, principal.user, body)
+    return ok(await _me(session, principal), "User updated successfully")
+
+
+@router.delete("/me", response_model=Envelope[None], summary="Delete my account (soft delete)",
+               responses=error_responses(401, 409))
+async def delete_me(session: SessionDep, principal: CurrentPrincipal) -> Envelope[None]:
+    await service.delete_me(session, principal.user)
+    return ok(None, "User deleted successfully")
+
+
+@router.get(
+    "",
+    response_model=Envelope[Page[AdminUserOut]],
+    summary="List users (admin)",
+    responses=error_responses(401, 403),
+    dependencies=[Depends(require_permission("users", "read"))],
+)
+async def list_users(
+    session: SessionDep,
+    page: Pagination,
+    email: Annotated[str | None, Query(max_length=320, description="Substring of the email")] = None,
+    role: Annotated[str | None, Query(max_length=64, description="Role name")] = None,
+    is_verified: bool | None = None,
+    is_active: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    include_deleted: bool = False,
+) -> Envelope[Page[AdminUserOut]]:
+    users, total = await service.list_users(
+        session,
+        page,
+        email=email,
+        role=role,
+        is_verified=is_verified,
+        is_active=is_active,
+        created_from=created_from,
+        created_to=created_to,
+        include_deleted=include_deleted,
+    )
+    return ok(Page[AdminUserOut].build([_admin_out(u) for u in users], total, page), "Users retrieved successfully")
+
+
+def _admin_out(user: service.User) -> AdminUserOut:
+    return AdminUserOut(
+        **UserOut.of(user).model_dump(), is_deleted=user.is_deleted, last_login_at=user.last_login_at
+    )
+
+
+@router.get(
+    "/{user_id}",
+    response_model=Envelope[AdminUserOut],
+    summary="Get a user (admin)",
+    responses=error_responses(401, 403, 404),
+    dependencies=[Depends(require_permission("users", "read"))],
+)
+async def get_user(user_id: uuid.UUID, session: SessionDep) -> Envelope[AdminUserOut]:
+    return ok(_admin_out(await service.load_user(session, user_id)), "User retrieved successfully")
+
+
+@router.put(
+    "/{user_id}",
+    response_model=Envelope[AdminUserOut],
+    summary="Update a user (admin)",
+    responses=error_responses(401, 403, 404, 409),
+)
+async def update_user(
+    user_id: uuid.UUID,
+    body: AdminUserUpdate,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_permission("users", "write"))],
+) -> Envelope[AdminUserOut]:
+    user = await service.admin_update(
+        session, principal.user.id, principal.permissions, principal.is_superadmin, user_id, body
+    )
+    return ok(_admin_out(user), "User updated successfully")
+
+
+@router.delete(
+    "/{user_id}",
+    response_model=Envelope[None],
+    summary="Delete a user (admin, soft delete)",
+    responses=error_responses(401, 403, 404, 409),
+)
+async def delete_user(
+    user_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_permission("users", "delete"))],
+) -> Envelope[None]:
+    await service.admin_delete(session, principal.user.id, user_id)
+    return ok(None, "User deleted successfully")
+
+
+@router.post(
+    "/{user_id}/restore",
+    response_model=Envelope[AdminUserOut],
+    summary="Restore a soft-deleted user (admin)",
+    responses=error_responses(401, 403, 404, 409),
+    dependencies=[Depends(require_permission("users", "write"))],
+)
+async def restore_user(user_id: uuid.UUID, session: SessionDep) -> Envelope[AdminUserOut]:
+    return ok(_admin_out(await service.admin_restore(session, user_id)), "User restored successfully")
