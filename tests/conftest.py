@@ -120,7 +120,7 @@ def make_settings(**overrides: Any) -> Settings:
         "LOG_FILE_PATH": "",
         "LOG_LEVEL": "INFO",
         "SEED_ON_STARTUP": True,
-        "SUPERADMIN_EMAIL": "root@mosaic.test",
+        "SUPERADMIN_EMAIL": "root@example.com",
         "SUPERADMIN_PASSWORD": "Root-Passw0rd-For-Tests",
         "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "AUTO_VERIFY_EMAIL": False,

@@ -93,6 +93,8 @@ class AuthService:
         )
 
     async def _revoke_family(self, family_id: str) -> None:
+        # End the request's transaction first: it may hold the write lock (SQLite) the revocation needs.
+        await self.session.rollback()
         async with self.database.transaction() as session:
             await session.execute(
                 update(RefreshToken)
@@ -108,6 +110,9 @@ class AuthService:
             raise Unauthorized(INVALID_REFRESH) from exc
         row = await self.session.get(RefreshToken, claims["jti"])
         if row is None or row.token_hash != sha256_hex(token) or row.revoked_at is not None:
+            raise Unauthorized(INVALID_REFRESH)
+        if row.used_at is not None:  # a spent token presented again: assume it was stolen
+            await self._revoke_family(row.family_id)
             raise Unauthorized(INVALID_REFRESH)
         # Atomic claim: of two concurrent refreshes with one token, exactly one updates the row.
         claimed = await self.session.execute(
