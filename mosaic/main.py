@@ -95,7 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.domains = domains
     app.state.readiness_checks = default_checks(settings, database)
     app.state.email = build_email_provider(settings)
-    app.state.external_verifier = ExternalTokenVerifier(settings) if settings.external_tokens_enabled else None
+    app.state.external_verifier = (
+        ExternalTokenVerifier(settings) if settings.external_tokens_enabled else None
+    )
 
     install_error_handlers(app)
     # Added last = outermost: CORS headers reach even the 413/415/500 answers of the inner one.

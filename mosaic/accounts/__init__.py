@@ -20,7 +20,9 @@ PERMISSIONS = [
 
 # Seed 003: writes to roles and permissions are the superadmin's alone (superadmin holds everything).
 ADMIN_PERMISSIONS = [
-    spec.name for spec in PERMISSIONS if spec.resource not in ("roles", "permissions") or spec.action == "read"
+    spec.name
+    for spec in PERMISSIONS
+    if spec.resource not in ("roles", "permissions") or spec.action == "read"
 ]
 
 domain = Domain(

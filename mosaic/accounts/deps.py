@@ -101,8 +101,8 @@ async def get_principal(
         principal = await _local_principal(session, settings, token)
     # For the access log, the rate limiter and log lines of this request.
     request.state.user_id = str(principal.user.id)
-    request.state.is_admin = principal.is_superadmin or principal.user.role is not None and (
-        principal.user.role.name == "admin"
+    request.state.is_admin = principal.is_superadmin or (
+        principal.user.role is not None and (principal.user.role.name == "admin")
     )
     user_id_var.set(str(principal.user.id))
     return principal
@@ -132,4 +132,3 @@ class require_permission:  # noqa: N801 - used like a function: Depends(require_
         if not principal.can(self.permission):
             raise Forbidden(f"Missing permission {self.permission}")
         return principal
-

@@ -27,7 +27,7 @@ def page_params(
         int | None,
         Query(
             ge=1,
-            description="Page size; defaults to DEFAULT_PAGE_SIZE, larger values are clamped to MAX_PAGE_SIZE.",
+            description="Page size (default DEFAULT_PAGE_SIZE); clamped to MAX_PAGE_SIZE.",
         ),
     ] = None,
     offset: Annotated[int, Query(ge=0, description="Number of items to skip.")] = 0,

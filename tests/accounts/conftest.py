@@ -36,7 +36,13 @@ class Account:
 
 
 async def register(client: httpx.AsyncClient, **overrides: Any) -> httpx.Response:
-    body = {"email": unique_email(), "password": PASSWORD, "first_name": "Jane", "last_name": "Doe", **overrides}
+    body = {
+        "email": unique_email(),
+        "password": PASSWORD,
+        "first_name": "Jane",
+        "last_name": "Doe",
+        **overrides,
+    }
     return await client.post("/api/v1/auth/register", json=body)
 
 

@@ -18,7 +18,15 @@ from sqlalchemy import select
 from mosaic.accounts.auth.models import RefreshToken
 from mosaic.accounts.users.models import User
 from mosaic.core.security import TokenPurpose, issue_token, sha256_hex
-from tests.accounts.conftest import PASSWORD, Account, link_token, login, new_account, outbox_messages, register
+from tests.accounts.conftest import (
+    PASSWORD,
+    Account,
+    link_token,
+    login,
+    new_account,
+    outbox_messages,
+    register,
+)
 from tests.conftest import unique_email
 
 AUTH = "/api/v1/auth"
@@ -49,7 +57,7 @@ async def test_create_user_with_valid_data_returns_201(client, app):
 async def test_stored_password_hash_is_argon2id_with_owasp_parameters(client, app):
     email = unique_email()
     await register(client, email=email)
-    params = extract_parameters((await db_user(app, email)).password_hash)
+    params = extract_parameters((await db_user(app, email)).password_hash or "")
     assert params.type.name == "ID" and params.memory_cost >= 19456 and params.time_cost >= 2
 
 
@@ -101,7 +109,11 @@ async def test_password_policy_is_length_and_blocklist_only(client, password, ac
 async def test_register_rejects_server_owned_fields(client):
     response = await register(client, is_verified=True, role_id=str(uuid.uuid4()), is_active=True)
     assert response.status_code == 422
-    assert {d["field"] for d in response.json()["error"]["details"]} == {"is_verified", "role_id", "is_active"}
+    assert {d["field"] for d in response.json()["error"]["details"]} == {
+        "is_verified",
+        "role_id",
+        "is_active",
+    }
 
 
 async def test_auto_verify_email_setting_verifies_at_registration(make_client):
@@ -125,7 +137,9 @@ async def test_login_with_valid_credentials_returns_tokens(client):
 
 async def test_login_with_wrong_password_and_unknown_email_answer_identically(client, user_a: Account):
     wrong = await client.post(f"{AUTH}/login", json={"email": user_a.email, "password": "Wrong-password-1"})
-    unknown = await client.post(f"{AUTH}/login", json={"email": unique_email(), "password": "Wrong-password-1"})
+    unknown = await client.post(
+        f"{AUTH}/login", json={"email": unique_email(), "password": "Wrong-password-1"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.content == unknown.content
     assert wrong.json()["error"]["code"] == "INVALID_CREDENTIALS"
@@ -174,7 +188,7 @@ async def test_legacy_bcrypt_hash_logs_in_and_is_rehashed_to_argon2id(client, ap
         user = (await session.execute(select(User).where(User.email == email))).scalar_one()
         user.password_hash = legacy
     await login(client, email, "legacy-Passw0rd")
-    assert (await db_user(app, email)).password_hash.startswith("$argon2id$")
+    assert ((await db_user(app, email)).password_hash or "").startswith("$argon2id$")
     await login(client, email, "legacy-Passw0rd")  # and the new hash verifies
 
 
@@ -214,7 +228,11 @@ async def test_forged_and_malformed_access_tokens_are_rejected(client, settings,
         forge({k: v for k, v in claims.items() if k != "jti"}, secret),
         forge(claims, "a-different-secret-of-sufficient-length-0123"),
         forge(claims, secret, "HS512"),
-        forge(claims, "attacker-key-0123456789abcdef0123456789", headers={"kid": "../../dev/null", "jku": "https://evil.example/jwks"}),
+        forge(
+            claims,
+            "attacker-key-0123456789abcdef0123456789",
+            headers={"kid": "../../dev/null", "jku": "https://evil.example/jwks"},
+        ),
         "not-a-jwt",
         "",
     ]
@@ -279,7 +297,9 @@ async def test_reusing_a_spent_refresh_token_revokes_the_family(client, user_a: 
 
 
 async def test_refresh_family_keeps_its_absolute_expiry(client, app, user_a: Account):
-    rotated = (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).json()["data"]
+    rotated = (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).json()[
+        "data"
+    ]
     original = jwt.decode(user_a.refresh_token, options={"verify_signature": False})
     renewed = jwt.decode(rotated["refresh_token"], options={"verify_signature": False})
     assert renewed["exp"] <= original["exp"] and renewed["fam"] == original["fam"]
@@ -303,7 +323,9 @@ async def test_logout_revokes_refresh_and_access_tokens(client, user_a: Account)
     )
     assert response.status_code == 200
     assert (await client.get("/api/v1/users/me", headers=user_a.headers)).status_code == 401
-    assert (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).status_code == 401
+    assert (
+        await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})
+    ).status_code == 401
 
 
 async def test_logout_with_someone_elses_refresh_token_is_refused(client, user_a: Account, user_b: Account):
@@ -311,7 +333,9 @@ async def test_logout_with_someone_elses_refresh_token_is_refused(client, user_a
         f"{AUTH}/logout", json={"refresh_token": user_b.refresh_token}, headers=user_a.headers
     )
     assert response.status_code == 401
-    assert (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_b.refresh_token})).status_code == 200
+    assert (
+        await client.post(f"{AUTH}/refresh", json={"refresh_token": user_b.refresh_token})
+    ).status_code == 200
 
 
 # -- email verification ---------------------------------------------------------------------------
@@ -350,7 +374,11 @@ async def test_verify_with_bad_token_returns_400(client, token):
 
 async def test_verify_token_bound_to_email_and_purpose(client, settings, user_a: Account):
     wrong_email, _ = issue_token(
-        settings, TokenPurpose.VERIFY_EMAIL, user_a.id, timedelta(hours=1), extra={"email": "other@example.com"}
+        settings,
+        TokenPurpose.VERIFY_EMAIL,
+        user_a.id,
+        timedelta(hours=1),
+        extra={"email": "other@example.com"},
     )
     assert (await client.get(f"{AUTH}/verify-email", params={"token": wrong_email})).status_code == 400
     reset_token, _ = issue_token(
@@ -358,7 +386,11 @@ async def test_verify_token_bound_to_email_and_purpose(client, settings, user_a:
     )
     assert (await client.get(f"{AUTH}/verify-email", params={"token": reset_token})).status_code == 400
     unknown_user, _ = issue_token(
-        settings, TokenPurpose.VERIFY_EMAIL, str(uuid.uuid4()), timedelta(hours=1), extra={"email": user_a.email}
+        settings,
+        TokenPurpose.VERIFY_EMAIL,
+        str(uuid.uuid4()),
+        timedelta(hours=1),
+        extra={"email": user_a.email},
     )
     assert (await client.get(f"{AUTH}/verify-email", params={"token": unknown_user})).status_code == 400
 
@@ -388,12 +420,18 @@ async def reset_token_for(client, settings, email_address: str) -> str:
 
 async def test_password_reset_is_single_use_and_revokes_sessions(client, settings, user_a: Account):
     token = await reset_token_for(client, settings, user_a.email)
-    response = await client.post(f"{AUTH}/reset-password", json={"token": token, "new_password": "Brand-new-pass-42"})
+    response = await client.post(
+        f"{AUTH}/reset-password", json={"token": token, "new_password": "Brand-new-pass-42"}
+    )
     assert response.status_code == 200
-    again = await client.post(f"{AUTH}/reset-password", json={"token": token, "new_password": "Another-pass-43"})
+    again = await client.post(
+        f"{AUTH}/reset-password", json={"token": token, "new_password": "Another-pass-43"}
+    )
     assert again.status_code == 400 and again.json()["error"]["code"] == "INVALID_TOKEN"
     assert (await client.get("/api/v1/users/me", headers=user_a.headers)).status_code == 401
-    assert (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).status_code == 401
+    assert (
+        await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})
+    ).status_code == 401
     await login(client, user_a.email, "Brand-new-pass-42")
 
 
@@ -401,7 +439,9 @@ async def test_reset_with_a_bad_password_keeps_the_token_usable(client, settings
     token = await reset_token_for(client, settings, user_a.email)
     weak = await client.post(f"{AUTH}/reset-password", json={"token": token, "new_password": "password123"})
     assert weak.status_code == 400 and weak.json()["error"]["code"] == "INVALID_PASSWORD"
-    good = await client.post(f"{AUTH}/reset-password", json={"token": token, "new_password": "Still-valid-77"})
+    good = await client.post(
+        f"{AUTH}/reset-password", json={"token": token, "new_password": "Still-valid-77"}
+    )
     assert good.status_code == 200
 
 
@@ -418,7 +458,9 @@ async def test_reset_token_expires(client, settings, app, user_a: Account):
         extra={"email": user.email, "fgpt": AuthService._fingerprint(user)},
         now=issued,
     )
-    response = await client.post(f"{AUTH}/reset-password", json={"token": token, "new_password": "Brand-new-pass-42"})
+    response = await client.post(
+        f"{AUTH}/reset-password", json={"token": token, "new_password": "Brand-new-pass-42"}
+    )
     assert response.status_code == 400
 
 
@@ -428,7 +470,9 @@ async def test_reset_token_dies_when_the_email_changes(client, settings, app, us
         user = await session.get(User, uuid.UUID(user_a.id))
         assert user is not None
         user.email = unique_email()
-    response = await client.post(f"{AUTH}/reset-password", json={"token": token, "new_password": "Brand-new-pass-42"})
+    response = await client.post(
+        f"{AUTH}/reset-password", json={"token": token, "new_password": "Brand-new-pass-42"}
+    )
     assert response.status_code == 400
 
 
@@ -448,7 +492,9 @@ async def test_change_password_revokes_other_sessions(client, user_a: Account):
     assert response.status_code == 200
     fresh = response.json()["data"]
     assert (await client.get("/api/v1/users/me", headers=bearer(fresh["access_token"]))).status_code == 200
-    assert (await client.get("/api/v1/users/me", headers=bearer(other_session["access_token"]))).status_code == 401
+    assert (
+        await client.get("/api/v1/users/me", headers=bearer(other_session["access_token"]))
+    ).status_code == 401
     refresh = await client.post(f"{AUTH}/refresh", json={"refresh_token": other_session["refresh_token"]})
     assert refresh.status_code == 401
     await login(client, user_a.email, "Changed-pass-99")

@@ -40,7 +40,9 @@ def get_email_provider(request: Request) -> EmailProvider:
     return provider
 
 
-def get_auth_service(session: SessionDep, settings: SettingsDep, database: DatabaseDep, request: Request) -> AuthService:
+def get_auth_service(
+    session: SessionDep, settings: SettingsDep, database: DatabaseDep, request: Request
+) -> AuthService:
     return AuthService(session, settings, database, get_email_provider(request))
 
 
@@ -65,8 +67,12 @@ async def register(body: RegisterIn, auth: Auth) -> Envelope[UserOut]:
     return created(UserOut.of(user), "User registered successfully")
 
 
-@router.post("/login", response_model=Envelope[TokenPair], summary="Log in with email and password",
-             responses=error_responses(401, 403))
+@router.post(
+    "/login",
+    response_model=Envelope[TokenPair],
+    summary="Log in with email and password",
+    responses=error_responses(401, 403),
+)
 async def login(body: LoginIn, auth: Auth, response: Response) -> Envelope[TokenPair]:
     _no_store(response)
     return ok(await auth.login(body.email, body.password), "Login successful")
@@ -83,18 +89,28 @@ async def token(
 ) -> OAuth2TokenEnvelope:
     _no_store(response)
     pair = await auth.login(form.username, form.password)
-    return OAuth2TokenEnvelope(status_code=200, message="Login successful", data=pair, access_token=pair.access_token)
+    return OAuth2TokenEnvelope(
+        status_code=200, message="Login successful", data=pair, access_token=pair.access_token
+    )
 
 
-@router.post("/refresh", response_model=Envelope[TokenPair], summary="Rotate a refresh token",
-             responses=error_responses(401))
+@router.post(
+    "/refresh",
+    response_model=Envelope[TokenPair],
+    summary="Rotate a refresh token",
+    responses=error_responses(401),
+)
 async def refresh(body: RefreshIn, auth: Auth, response: Response) -> Envelope[TokenPair]:
     _no_store(response)
     return ok(await auth.refresh(body.refresh_token), "Token refreshed")
 
 
-@router.post("/logout", response_model=Envelope[None], summary="Revoke a refresh token (and the access token sent)",
-             responses=error_responses(401))
+@router.post(
+    "/logout",
+    response_model=Envelope[None],
+    summary="Revoke a refresh token (and the access token sent)",
+    responses=error_responses(401),
+)
 async def logout(
     body: RefreshIn,
     auth: Auth,
@@ -111,36 +127,58 @@ async def logout(
     return ok(None, "Logged out")
 
 
-@router.get("/verify-email", response_model=Envelope[None], summary="Verify an email address",
-            responses=error_responses(400))
-async def verify_email(token: Annotated[str, Query(min_length=1, max_length=4096)], auth: Auth) -> Envelope[None]:
+@router.get(
+    "/verify-email",
+    response_model=Envelope[None],
+    summary="Verify an email address",
+    responses=error_responses(400),
+)
+async def verify_email(
+    token: Annotated[str, Query(min_length=1, max_length=4096)], auth: Auth
+) -> Envelope[None]:
     newly = await auth.verify_email(token)
     return ok(None, "Email verified" if newly else "Email already verified")
 
 
-@router.post("/resend-verification", response_model=Envelope[Accepted], status_code=status.HTTP_202_ACCEPTED,
-             summary="Send the verification email again")
+@router.post(
+    "/resend-verification",
+    response_model=Envelope[Accepted],
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send the verification email again",
+)
 async def resend_verification(body: EmailIn, auth: Auth) -> Envelope[Accepted]:
     await auth.resend_verification(body.email)
     return ok(ACCEPTED, "Request accepted", status_code=202)
 
 
-@router.post("/forgot-password", response_model=Envelope[Accepted], status_code=status.HTTP_202_ACCEPTED,
-             summary="Email a password reset link")
+@router.post(
+    "/forgot-password",
+    response_model=Envelope[Accepted],
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Email a password reset link",
+)
 async def forgot_password(body: EmailIn, auth: Auth) -> Envelope[Accepted]:
     await auth.forgot_password(body.email)
     return ok(ACCEPTED, "Request accepted", status_code=202)
 
 
-@router.post("/reset-password", response_model=Envelope[None], summary="Set a new password with a reset token",
-             responses=error_responses(400))
+@router.post(
+    "/reset-password",
+    response_model=Envelope[None],
+    summary="Set a new password with a reset token",
+    responses=error_responses(400),
+)
 async def reset_password(body: ResetPasswordIn, auth: Auth) -> Envelope[None]:
     await auth.reset_password(body.token, body.new_password)
     return ok(None, "Password has been reset")
 
 
-@router.post("/change-password", response_model=Envelope[TokenPair],
-             summary="Change password; every other session is signed out", responses=error_responses(400, 401))
+@router.post(
+    "/change-password",
+    response_model=Envelope[TokenPair],
+    summary="Change password; every other session is signed out",
+    responses=error_responses(400, 401),
+)
 async def change_password(
     body: ChangePasswordIn, principal: CurrentPrincipal, auth: Auth, response: Response
 ) -> Envelope[TokenPair]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,5 +36,3 @@ class Role(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     permissions: Mapped[list[Permission]] = relationship(
         secondary=role_permissions, lazy="raise_on_sql"
     )  # loaded explicitly where needed: the per-request user query must not pay for it
-
-

@@ -33,39 +33,60 @@ GUARDED = error_responses(401, 403)
 
 def role_out(role: Role) -> RoleOut:
     live = [PermissionOut.model_validate(p) for p in role.permissions if not p.is_deleted]
-    return RoleOut.model_validate({**{k: getattr(role, k) for k in RoleOut.model_fields if k != "permissions"},
-                                   "permissions": live})
+    return RoleOut.model_validate(
+        {**{k: getattr(role, k) for k in RoleOut.model_fields if k != "permissions"}, "permissions": live}
+    )
 
 
-@permissions_router.get("", response_model=Envelope[Page[PermissionOut]], summary="List permissions",
-                        responses=GUARDED, dependencies=[Depends(require_permission("permissions", "read"))])
+@permissions_router.get(
+    "",
+    response_model=Envelope[Page[PermissionOut]],
+    summary="List permissions",
+    responses=GUARDED,
+    dependencies=[Depends(require_permission("permissions", "read"))],
+)
 async def list_permissions(
     session: SessionDep, page: Pagination, resource: str | None = None, include_deleted: bool = False
 ) -> Envelope[Page[PermissionOut]]:
     items, total = await service.list_permissions(session, page, resource, include_deleted)
-    return ok(Page[PermissionOut].build([PermissionOut.model_validate(p) for p in items], total, page),
-              "Permissions retrieved successfully")
+    return ok(
+        Page[PermissionOut].build([PermissionOut.model_validate(p) for p in items], total, page),
+        "Permissions retrieved successfully",
+    )
 
 
-@permissions_router.get("/{permission_id}", response_model=Envelope[PermissionOut], summary="Get a permission",
-                        responses=error_responses(401, 403, 404),
-                        dependencies=[Depends(require_permission("permissions", "read"))])
+@permissions_router.get(
+    "/{permission_id}",
+    response_model=Envelope[PermissionOut],
+    summary="Get a permission",
+    responses=error_responses(401, 403, 404),
+    dependencies=[Depends(require_permission("permissions", "read"))],
+)
 async def get_permission(permission_id: uuid.UUID, session: SessionDep) -> Envelope[PermissionOut]:
     permission = await service.PermissionRepository(session).get_or_404(permission_id)
     return ok(PermissionOut.model_validate(permission), "Permission retrieved successfully")
 
 
-@permissions_router.post("", response_model=Envelope[PermissionOut], status_code=status.HTTP_201_CREATED,
-                         summary="Create a permission", responses=error_responses(401, 403, 409),
-                         dependencies=[Depends(require_permission("permissions", "write"))])
+@permissions_router.post(
+    "",
+    response_model=Envelope[PermissionOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a permission",
+    responses=error_responses(401, 403, 409),
+    dependencies=[Depends(require_permission("permissions", "write"))],
+)
 async def create_permission(body: PermissionIn, session: SessionDep) -> Envelope[PermissionOut]:
     permission = await service.create_permission(session, body)
     return created(PermissionOut.model_validate(permission), "Permission created successfully")
 
 
-@permissions_router.put("/{permission_id}", response_model=Envelope[PermissionOut], summary="Update a permission",
-                        responses=error_responses(401, 403, 404, 409),
-                        dependencies=[Depends(require_permission("permissions", "write"))])
+@permissions_router.put(
+    "/{permission_id}",
+    response_model=Envelope[PermissionOut],
+    summary="Update a permission",
+    responses=error_responses(401, 403, 404, 409),
+    dependencies=[Depends(require_permission("permissions", "write"))],
+)
 async def update_permission(
     permission_id: uuid.UUID, body: PermissionUpdate, session: SessionDep
 ) -> Envelope[PermissionOut]:
@@ -73,29 +94,52 @@ async def update_permission(
     return ok(PermissionOut.model_validate(permission), "Permission updated successfully")
 
 
-@permissions_router.delete("/{permission_id}", response_model=Envelope[None], summary="Delete a permission",
-                           responses=error_responses(401, 403, 404),
-                           dependencies=[Depends(require_permission("permissions", "delete"))])
+@permissions_router.delete(
+    "/{permission_id}",
+    response_model=Envelope[None],
+    summary="Delete a permission",
+    responses=error_responses(401, 403, 404),
+    dependencies=[Depends(require_permission("permissions", "delete"))],
+)
 async def delete_permission(permission_id: uuid.UUID, session: SessionDep) -> Envelope[None]:
     await service.delete_permission(session, permission_id)
     return ok(None, "Permission deleted successfully")
 
 
-@roles_router.get("", response_model=Envelope[Page[RoleOut]], summary="List roles", responses=GUARDED,
-                  dependencies=[Depends(require_permission("roles", "read"))])
-async def list_roles(session: SessionDep, page: Pagination, include_deleted: bool = False) -> Envelope[Page[RoleOut]]:
+@roles_router.get(
+    "",
+    response_model=Envelope[Page[RoleOut]],
+    summary="List roles",
+    responses=GUARDED,
+    dependencies=[Depends(require_permission("roles", "read"))],
+)
+async def list_roles(
+    session: SessionDep, page: Pagination, include_deleted: bool = False
+) -> Envelope[Page[RoleOut]]:
     roles, total = await service.list_roles(session, page, include_deleted)
     return ok(Page[RoleOut].build([role_out(r) for r in roles], total, page), "Roles retrieved successfully")
 
 
-@roles_router.get("/{role_id}", response_model=Envelope[RoleOut], summary="Get a role",
-                  responses=error_responses(401, 403, 404), dependencies=[Depends(require_permission("roles", "read"))])
+@roles_router.get(
+    "/{role_id}",
+    response_model=Envelope[RoleOut],
+    summary="Get a role",
+    responses=error_responses(401, 403, 404),
+    dependencies=[Depends(require_permission("roles", "read"))],
+)
 async def get_role(role_id: uuid.UUID, session: SessionDep) -> Envelope[RoleOut]:
-    return ok(role_out(await service.RoleRepository(session).get_or_404(role_id)), "Role retrieved successfully")
+    return ok(
+        role_out(await service.RoleRepository(session).get_or_404(role_id)), "Role retrieved successfully"
+    )
 
 
-@roles_router.post("", response_model=Envelope[RoleOut], status_code=status.HTTP_201_CREATED, summary="Create a role",
-                   responses=error_responses(401, 403, 404, 409))
+@roles_router.post(
+    "",
+    response_model=Envelope[RoleOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a role",
+    responses=error_responses(401, 403, 404, 409),
+)
 async def create_role(
     body: RoleIn,
     session: SessionDep,
@@ -105,23 +149,35 @@ async def create_role(
     return created(role_out(role), "Role created successfully")
 
 
-@roles_router.put("/{role_id}", response_model=Envelope[RoleOut], summary="Update a role",
-                  responses=error_responses(401, 403, 404, 409),
-                  dependencies=[Depends(require_permission("roles", "write"))])
+@roles_router.put(
+    "/{role_id}",
+    response_model=Envelope[RoleOut],
+    summary="Update a role",
+    responses=error_responses(401, 403, 404, 409),
+    dependencies=[Depends(require_permission("roles", "write"))],
+)
 async def update_role(role_id: uuid.UUID, body: RoleUpdate, session: SessionDep) -> Envelope[RoleOut]:
     return ok(role_out(await service.update_role(session, role_id, body)), "Role updated successfully")
 
 
-@roles_router.delete("/{role_id}", response_model=Envelope[None], summary="Delete a role",
-                     responses=error_responses(401, 403, 404, 409),
-                     dependencies=[Depends(require_permission("roles", "delete"))])
+@roles_router.delete(
+    "/{role_id}",
+    response_model=Envelope[None],
+    summary="Delete a role",
+    responses=error_responses(401, 403, 404, 409),
+    dependencies=[Depends(require_permission("roles", "delete"))],
+)
 async def delete_role(role_id: uuid.UUID, session: SessionDep) -> Envelope[None]:
     await service.delete_role(session, role_id, await users_with_role(session, role_id))
     return ok(None, "Role deleted successfully")
 
 
-@roles_router.post("/{role_id}/permissions", response_model=Envelope[RoleOut], summary="Grant permissions to a role",
-                   responses=error_responses(401, 403, 404))
+@roles_router.post(
+    "/{role_id}/permissions",
+    response_model=Envelope[RoleOut],
+    summary="Grant permissions to a role",
+    responses=error_responses(401, 403, 404),
+)
 async def add_role_permissions(
     role_id: uuid.UUID,
     body: RolePermissionsIn,
@@ -134,9 +190,17 @@ async def add_role_permissions(
     return ok(role_out(role), "Permissions added to role")
 
 
-@roles_router.delete("/{role_id}/permissions/{permission_id}", response_model=Envelope[RoleOut],
-                     summary="Revoke a permission from a role", responses=error_responses(401, 403, 404),
-                     dependencies=[Depends(require_permission("roles", "write"))])
-async def remove_role_permission(role_id: uuid.UUID, permission_id: uuid.UUID, session: SessionDep) -> Envelope[RoleOut]:
-    return ok(role_out(await service.remove_role_permission(session, role_id, permission_id)),
-              "Permission removed from role")
+@roles_router.delete(
+    "/{role_id}/permissions/{permission_id}",
+    response_model=Envelope[RoleOut],
+    summary="Revoke a permission from a role",
+    responses=error_responses(401, 403, 404),
+    dependencies=[Depends(require_permission("roles", "write"))],
+)
+async def remove_role_permission(
+    role_id: uuid.UUID, permission_id: uuid.UUID, session: SessionDep
+) -> Envelope[RoleOut]:
+    return ok(
+        role_out(await service.remove_role_permission(session, role_id, permission_id)),
+        "Permission removed from role",
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import Select, select, update
@@ -105,10 +104,14 @@ async def create_permission(session: AsyncSession, data: PermissionIn) -> Permis
     name = f"{data.resource}:{data.action}"
     if await repo.find_one(Permission.name == name):
         raise Conflict(f"Permission '{name}' already exists")
-    return await repo.create(resource=data.resource, action=data.action, name=name, description=data.description)
+    return await repo.create(
+        resource=data.resource, action=data.action, name=name, description=data.description
+    )
 
 
-async def update_permission(session: AsyncSession, permission_id: uuid.UUID, data: PermissionUpdate) -> Permission:
+async def update_permission(
+    session: AsyncSession, permission_id: uuid.UUID, data: PermissionUpdate
+) -> Permission:
     repo = PermissionRepository(session)
     permission = await repo.get_or_404(permission_id)
     values = data.model_dump(exclude_unset=True)
@@ -144,7 +147,9 @@ async def _live_permissions(session: AsyncSession, ids: Sequence[uuid.UUID]) -> 
     return found
 
 
-def _ensure_can_grant(actor_permissions: frozenset[str], actor_is_superadmin: bool, granted: Iterable[str]) -> None:
+def _ensure_can_grant(
+    actor_permissions: frozenset[str], actor_is_superadmin: bool, granted: Iterable[str]
+) -> None:
     """Nobody hands out a permission they do not hold themselves."""
     if actor_is_superadmin:
         return
@@ -153,7 +158,9 @@ def _ensure_can_grant(actor_permissions: frozenset[str], actor_is_superadmin: bo
         raise Forbidden(f"You cannot grant permissions you do not hold: {', '.join(lacking)}")
 
 
-async def list_roles(session: AsyncSession, params: PageParams, include_deleted: bool) -> tuple[list[Role], int]:
+async def list_roles(
+    session: AsyncSession, params: PageParams, include_deleted: bool
+) -> tuple[list[Role], int]:
     return await RoleRepository(session).paginate(params, include_deleted=include_deleted)
 
 
@@ -250,9 +257,9 @@ async def sync_rbac(session: AsyncSession, domains: Sequence[Domain]) -> None:
     wanted[SUPERADMIN] = set(existing)
 
     roles = RoleRepository(session)
-    for role_name, grants in wanted.items():
+    for role_name, granted in wanted.items():
         role = await roles.find_one(Role.name == role_name)
-        live = [existing[n] for n in sorted(grants) if n in existing and not existing[n].is_deleted]
+        live = [existing[n] for n in sorted(granted) if n in existing and not existing[n].is_deleted]
         if role is None:
             await roles.create(
                 name=role_name,
@@ -267,4 +274,3 @@ async def sync_rbac(session: AsyncSession, domains: Sequence[Domain]) -> None:
             role.permissions.extend(added)
             role.updated_at = utcnow()
     await session.flush()
-

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from mosaic.accounts.deps import CurrentPrincipal, Principal, require_permission
 from mosaic.accounts.rbac.service import role_permission_names
 from mosaic.accounts.users import service
+from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserOut, UserUpdateMe
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, ok
@@ -18,7 +19,6 @@ from mosaic.core.errors import error_responses
 from mosaic.core.pagination import Page, Pagination
 
 router = APIRouter(prefix="/users", tags=["users"])
-
 
 
 async def _me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
@@ -32,14 +32,20 @@ async def get_me(session: SessionDep, principal: CurrentPrincipal) -> Envelope[M
     return ok(await _me(session, principal), "User retrieved successfully")
 
 
-@router.put("/me", response_model=Envelope[MeOut], summary="Update my profile", responses=error_responses(401))
+@router.put(
+    "/me", response_model=Envelope[MeOut], summary="Update my profile", responses=error_responses(401)
+)
 async def update_me(body: UserUpdateMe, session: SessionDep, principal: CurrentPrincipal) -> Envelope[MeOut]:
     await service.update_me(session, principal.user, body)
     return ok(await _me(session, principal), "User updated successfully")
 
 
-@router.delete("/me", response_model=Envelope[None], summary="Delete my account (soft delete)",
-               responses=error_responses(401, 409))
+@router.delete(
+    "/me",
+    response_model=Envelope[None],
+    summary="Delete my account (soft delete)",
+    responses=error_responses(401, 409),
+)
 async def delete_me(session: SessionDep, principal: CurrentPrincipal) -> Envelope[None]:
     await service.delete_me(session, principal.user)
     return ok(None, "User deleted successfully")
@@ -74,10 +80,12 @@ async def list_users(
         created_to=created_to,
         include_deleted=include_deleted,
     )
-    return ok(Page[AdminUserOut].build([_admin_out(u) for u in users], total, page), "Users retrieved successfully")
+    return ok(
+        Page[AdminUserOut].build([_admin_out(u) for u in users], total, page), "Users retrieved successfully"
+    )
 
 
-def _admin_out(user: service.User) -> AdminUserOut:
+def _admin_out(user: User) -> AdminUserOut:
     return AdminUserOut(
         **UserOut.of(user).model_dump(), is_deleted=user.is_deleted, last_login_at=user.last_login_at
     )

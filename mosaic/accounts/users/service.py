@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -138,7 +138,7 @@ async def list_users(
     created_to: datetime | None,
     include_deleted: bool,
 ) -> tuple[list[User], int]:
-    filters = []
+    filters: list[ColumnElement[bool]] = []
     if email:
         escaped = email.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         filters.append(User.email.like(f"%{escaped}%", escape="\\"))
@@ -212,7 +212,9 @@ async def admin_restore(session: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 async def users_with_role(session: AsyncSession, role_id: uuid.UUID) -> int:
-    statement = select(func.count()).select_from(User).where(User.role_id == role_id, User.is_deleted.is_(False))
+    statement = (
+        select(func.count()).select_from(User).where(User.role_id == role_id, User.is_deleted.is_(False))
+    )
     return int((await session.execute(statement)).scalar_one())
 
 
