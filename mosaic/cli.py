@@ -93,5 +93,27 @@ def seed() -> None:
     typer.echo("seed complete")
 
 
+@app.command("create-superadmin")
+def create_superadmin() -> None:
+    """Create the superadmin from SUPERADMIN_* settings (idempotent; an existing account is kept)."""
+    from mosaic.accounts.seed import ensure_superadmin
+    from mosaic.core.database import Database
+    from mosaic.main import load_domains, seed_rbac
+
+    settings = get_settings()
+
+    async def run() -> bool:
+        database = Database(settings)
+        try:
+            await seed_rbac(database, load_domains(settings))
+            async with database.transaction() as session:
+                return await ensure_superadmin(session, settings)
+        finally:
+            await database.dispose()
+
+    created = asyncio.run(run())
+    typer.echo("superadmin created" if created else "superadmin already exists")
+
+
 if __name__ == "__main__":
     app()

@@ -57,10 +57,14 @@ def import_all_models() -> None:
         importlib.import_module(module)
 
 
-async def seed_domains(database: Database, settings: Settings, domains: list[Domain]) -> None:
-    """Permissions and default roles of every domain first, then each domain's own idempotent seed."""
+async def seed_rbac(database: Database, domains: list[Domain]) -> None:
     async with database.transaction() as session:
         await sync_rbac(session, domains)
+
+
+async def seed_domains(database: Database, settings: Settings, domains: list[Domain]) -> None:
+    """Permissions and default roles of every domain first, then each domain's own idempotent seed."""
+    await seed_rbac(database, domains)
     for domain in domains:
         if domain.seed is None:
             continue

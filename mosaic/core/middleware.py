@@ -57,6 +57,7 @@ async def _send_envelope(send: Send, status: int, code: str, message: str, reque
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", request_id.encode()),
+                (b"x-content-type-options", b"nosniff"),
             ],
         }
     )
@@ -85,7 +86,11 @@ class RequestContextMiddleware:
                 state["status"] = message["status"]
                 state["started"] = True
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                ]
             await send(message)
 
         received = 0

@@ -151,6 +151,7 @@ async def test_request_id_is_generated_or_propagated(client: httpx.AsyncClient):
     assert forged.headers["x-request-id"] != "bad id\nwith newline"
 
 
-async def test_errors_carry_the_request_id_header(client: httpx.AsyncClient):
-    response = await client.get("/api/v1/no-such-thing")
-    assert response.headers.get("x-request-id")
+async def test_errors_carry_the_request_id_and_nosniff_headers(client: httpx.AsyncClient):
+    for response in (await client.get("/api/v1/no-such-thing"), await client.get("/health/live")):
+        assert response.headers.get("x-request-id")
+        assert response.headers["x-content-type-options"] == "nosniff"
