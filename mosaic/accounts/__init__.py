@@ -1,15 +1,19 @@
 """Accounts: identity, users, roles and permissions (always mounted)."""
 
 from mosaic.accounts.auth.router import router as auth_router
+from mosaic.accounts.notifications.router import router as notifications_router
+from mosaic.accounts.plans.router import plans_router, subscriptions_router
 from mosaic.accounts.rbac.router import permissions_router, roles_router
 from mosaic.accounts.seed import seed
+from mosaic.accounts.settings.router import router as settings_router
 from mosaic.accounts.users.router import router as users_router
-from mosaic.core.domain import Domain, PermissionSpec
+from mosaic.core.domain import Domain, PermissionSpec, ScheduledJob
 
 _CRUD = {
     "users": "users",
     "roles": "roles",
     "permissions": "permissions",
+    "plans": "plans",
 }
 
 PERMISSIONS = [
@@ -27,8 +31,21 @@ ADMIN_PERMISSIONS = [
 
 domain = Domain(
     name="accounts",
-    routers=(auth_router, users_router, roles_router, permissions_router),
+    # Fixed paths before parameterised ones: /users/me/plans and /users/me/settings before /users/{id}.
+    routers=(
+        auth_router,
+        subscriptions_router,
+        settings_router,
+        users_router,
+        roles_router,
+        permissions_router,
+        plans_router,
+        notifications_router,
+    ),
     permissions=PERMISSIONS,
     default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
     seed=seed,
+    scheduled_jobs=(
+        ScheduledJob("expire-subscriptions", "accounts.expire_subscriptions", every_seconds=3600),
+    ),
 )

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaic.accounts.plans.service import seed_default_plan
 from mosaic.accounts.rbac.service import SUPERADMIN, get_role_by_name
 from mosaic.accounts.users.service import UserRepository, create_user
 from mosaic.core.config import Settings
@@ -39,4 +40,5 @@ async def ensure_superadmin(session: AsyncSession, settings: Settings) -> bool:
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
+    await seed_default_plan(session)
     await ensure_superadmin(session, settings)

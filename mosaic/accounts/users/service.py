@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from mosaic.accounts.auth.models import RefreshToken
+from mosaic.accounts.plans.models import UserPlan
+from mosaic.accounts.plans.service import default_plan
 from mosaic.accounts.rbac.models import Role
 from mosaic.accounts.rbac.service import SUPERADMIN, USER, RoleRepository, role_permission_names
 from mosaic.accounts.users.models import User
@@ -61,6 +63,10 @@ async def create_user(
         role_id=role.id if role else None,
         **fields,
     )
+    plan = await default_plan(session)
+    if plan is not None:  # every account starts on the default plan (seed 003)
+        session.add(UserPlan(user_id=user.id, plan_id=plan.id, status="active", start_date=utcnow()))
+        await session.flush()
     await session.refresh(user, ["role"])
     return user
 

@@ -1,0 +1,122 @@
+"""Notifications: the one call every domain uses to tell a user something.
+
+`notify` honours the user's settings: with notifications off nothing is stored; the email copy
+goes out only when asked for *and* the user accepts email notifications, and only after the
+transaction that produced the notification commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mosaic.accounts.notifications.models import Notification
+from mosaic.accounts.settings.service import get_or_create
+from mosaic.accounts.users.models import User
+from mosaic.core.database import on_commit, utcnow
+from mosaic.core.pagination import PageParams
+from mosaic.core.repository import Repository
+from mosaic.providers.email import EmailMessage, EmailProvider
+
+
+class NotificationRepository(Repository[Notification]):
+    model = Notification
+    label = "Notification"
+    owner_field = "user_id"
+    sortable = frozenset({"created_at", "is_viewed"})
+
+
+async def notify(
+    session: AsyncSession,
+    user: User,
+    title: str,
+    description: str = "",
+    *,
+    category: str = "general",
+    email: bool = False,
+    mailer: EmailProvider | None = None,
+) -> Notification | None:
+    preferences = await get_or_create(session, user.id, user.locale)
+    if not preferences.notifications_enabled:
+        return None
+    notification = await NotificationRepository(session).create(
+        user_id=user.id, title=title[:200], description=description, category=category
+    )
+    if email and mailer is not None and preferences.email_notifications and user.is_active:
+        message = EmailMessage(
+            to=user.email, subject=title[:200], text=f"{title}\n\n{description}\n", tag="notification"
+        )
+        on_commit(session, lambda: mailer.send(message))
+    return notification
+
+
+async def notify_many(
+    session: AsyncSession,
+    users: Sequence[User],
+    title: str,
+    description: str = "",
+    *,
+    category: str = "general",
+    email: bool = False,
+    mailer: EmailProvider | None = None,
+) -> int:
+    """Fan-out to many users in the caller's transaction; returns how many were notified."""
+    sent = 0
+    for user in users:
+        if await notify(session, user, title, description, category=category, email=email, mailer=mailer):
+            sent += 1
+    return sent
+
+
+async def list_mine(
+    session: AsyncSession, user_id: uuid.UUID, params: PageParams, unread: bool | None
+) -> tuple[list[Notification], int]:
+    viewed = None if unread is None else not unread
+    return await NotificationRepository(session).paginate(
+        params, owner_id=user_id, filter_by={"is_viewed": viewed}
+    )
+
+
+async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+    statement = (
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.is_viewed.is_(False),
+            Notification.is_deleted.is_(False),
+        )
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def mark_viewed(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> Notification:
+    notification = await NotificationRepository(session).get_or_404(notification_id, owner_id=user_id)
+    if not notification.is_viewed:
+        notification.is_viewed = True
+        notification.viewed_at = utcnow()
+        await session.flush()
+    return notification
+
+
+async def mark_all_viewed(session: AsyncSession, user_id: uuid.UUID) -> int:
+    now = utcnow()
+    result = await session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.is_viewed.is_(False),
+            Notification.is_deleted.is_(False),
+        )
+        .values(is_viewed=True, viewed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> None:
+    repo = NotificationRepository(session)
+    await repo.soft_delete(await repo.get_or_404(notification_id, owner_id=user_id))

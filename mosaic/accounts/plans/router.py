@@ -1,0 +1,135 @@
+"""HTTP layer of plans (public catalogue, admin writes) and of my subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from mosaic.accounts.deps import CurrentUser, require_permission
+from mosaic.accounts.plans import service
+from mosaic.accounts.plans.schemas import (
+    PlanIn,
+    PlanOut,
+    PlanUpdate,
+    SubscribeIn,
+    SubscriptionUpdate,
+    UserPlanOut,
+)
+from mosaic.core.deps import SessionDep
+from mosaic.core.envelope import Envelope, created, ok
+from mosaic.core.errors import error_responses
+from mosaic.core.pagination import Page, Pagination
+
+plans_router = APIRouter(prefix="/plans", tags=["plans"])
+subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
+
+
+@plans_router.get("", response_model=Envelope[Page[PlanOut]], summary="List plans (public)")
+async def list_plans(session: SessionDep, page: Pagination) -> Envelope[Page[PlanOut]]:
+    plans, total = await service.PlanRepository(session).paginate(page)
+    return ok(Page[PlanOut].build([PlanOut.model_validate(p) for p in plans], total, page), "Plans retrieved")
+
+
+@plans_router.get(
+    "/{plan_id}",
+    response_model=Envelope[PlanOut],
+    summary="Get a plan (public)",
+    responses=error_responses(404),
+)
+async def get_plan(plan_id: uuid.UUID, session: SessionDep) -> Envelope[PlanOut]:
+    return ok(PlanOut.model_validate(await service.plan_or_404(session, plan_id)), "Plan retrieved")
+
+
+@plans_router.post(
+    "",
+    response_model=Envelope[PlanOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a plan (admin)",
+    responses=error_responses(401, 403, 409),
+    dependencies=[Depends(require_permission("plans", "write"))],
+)
+async def create_plan(body: PlanIn, session: SessionDep) -> Envelope[PlanOut]:
+    return created(PlanOut.model_validate(await service.create_plan(session, body)), "Plan created")
+
+
+@plans_router.put(
+    "/{plan_id}",
+    response_model=Envelope[PlanOut],
+    summary="Update a plan (admin)",
+    responses=error_responses(401, 403, 404, 409),
+    dependencies=[Depends(require_permission("plans", "write"))],
+)
+async def update_plan(plan_id: uuid.UUID, body: PlanUpdate, session: SessionDep) -> Envelope[PlanOut]:
+    return ok(PlanOut.model_validate(await service.update_plan(session, plan_id, body)), "Plan updated")
+
+
+@plans_router.delete(
+    "/{plan_id}",
+    response_model=Envelope[None],
+    summary="Delete a plan (admin)",
+    responses=error_responses(401, 403, 404, 409),
+    dependencies=[Depends(require_permission("plans", "delete"))],
+)
+async def delete_plan(plan_id: uuid.UUID, session: SessionDep) -> Envelope[None]:
+    await service.delete_plan(session, plan_id)
+    return ok(None, "Plan deleted")
+
+
+@subscriptions_router.get(
+    "", response_model=Envelope[Page[UserPlanOut]], summary="My subscriptions", responses=error_responses(401)
+)
+async def my_plans(
+    session: SessionDep,
+    user: CurrentUser,
+    page: Pagination,
+    status_filter: Annotated[
+        str | None, Query(alias="status", pattern="^(active|expired|cancelled)$")
+    ] = None,
+) -> Envelope[Page[UserPlanOut]]:
+    items, total = await service.list_subscriptions(session, user.id, page, status_filter)
+    return ok(
+        Page[UserPlanOut].build([UserPlanOut.model_validate(i) for i in items], total, page),
+        "Subscriptions retrieved",
+    )
+
+
+@subscriptions_router.post(
+    "",
+    response_model=Envelope[UserPlanOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Subscribe to a plan (the current one ends)",
+    responses=error_responses(401, 404),
+)
+async def subscribe(body: SubscribeIn, session: SessionDep, user: CurrentUser) -> Envelope[UserPlanOut]:
+    subscription = await service.subscribe(session, user.id, body.plan_id)
+    return created(UserPlanOut.model_validate(subscription), "Subscribed")
+
+
+@subscriptions_router.put(
+    "/{user_plan_id}",
+    response_model=Envelope[UserPlanOut],
+    summary="Change a subscription's status (cancel)",
+    responses=error_responses(401, 404, 409),
+)
+async def update_subscription(
+    user_plan_id: uuid.UUID, body: SubscriptionUpdate, session: SessionDep, user: CurrentUser
+) -> Envelope[UserPlanOut]:
+    subscription = await service.cancel(session, user.id, user_plan_id)
+    return ok(UserPlanOut.model_validate(subscription), f"Subscription {body.status}")
+
+
+@subscriptions_router.delete(
+    "/{user_plan_id}",
+    response_model=Envelope[UserPlanOut],
+    summary="Cancel a subscription",
+    responses=error_responses(401, 404, 409),
+)
+async def cancel_subscription(
+    user_plan_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> Envelope[UserPlanOut]:
+    return ok(
+        UserPlanOut.model_validate(await service.cancel(session, user.id, user_plan_id)),
+        "Subscription cancelled",
+    )

@@ -1,0 +1,86 @@
+"""Plans and subscriptions as the API shows them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SubscriptionStatus = Literal["active", "expired", "cancelled"]
+
+
+class PlanFeature(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resource: str = Field(min_length=1, max_length=64, examples=["agents"])
+    title: str = Field(min_length=1, max_length=200, examples=["AI agents"])
+    description: str = Field(default="", max_length=1000, examples=["Run flows with AI agents"])
+
+
+class PlanLimit(PlanFeature):
+    value: int = Field(ge=0, examples=[3])
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, examples=["Pro"])
+    description: str = Field(default="", max_length=2000, examples=["For active traders"])
+    price: Decimal = Field(ge=0, le=Decimal("1000000"), max_digits=12, decimal_places=2, examples=["29.00"])
+    features: list[PlanFeature] = Field(default_factory=list, max_length=100)
+    limits: list[PlanLimit] = Field(default_factory=list, max_length=100)
+    duration_days: int | None = Field(default=30, ge=1, le=3660)
+
+
+class PlanUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    price: Decimal | None = Field(default=None, ge=0, le=Decimal("1000000"), max_digits=12, decimal_places=2)
+    features: list[PlanFeature] | None = Field(default=None, max_length=100)
+    limits: list[PlanLimit] | None = Field(default=None, max_length=100)
+    duration_days: int | None = Field(default=None, ge=1, le=3660)
+
+
+class PlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str = Field(examples=["Free"])
+    description: str
+    price: Decimal = Field(examples=["0.00"])
+    features: list[PlanFeature]
+    limits: list[PlanLimit]
+    duration_days: int | None
+    is_default: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubscribeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan_id: uuid.UUID
+
+
+class SubscriptionUpdate(BaseModel):
+    """Users may only pause nothing and resurrect nothing: the one change they make is cancelling."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["cancelled"]
+
+
+class UserPlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    plan: PlanOut
+    status: SubscriptionStatus
+    start_date: datetime
+    end_date: datetime | None
+    created_at: datetime
