@@ -163,11 +163,13 @@ def folder_signature(folders: Sequence[Path]) -> tuple[tuple[str, int, int], ...
 class _ReloadOnChange:
     """Re-reads the docs before a request when a file changed; a broken edit keeps the old routes."""
 
-    def __init__(self, inner: ASGIApp, mock: FastAPI, folders: Sequence[Path]) -> None:
+    def __init__(
+        self, inner: ASGIApp, mock: FastAPI, folders: Sequence[Path], signature: tuple[Any, ...]
+    ) -> None:
         self.inner = inner
         self.mock = mock
         self.folders = list(folders)
-        self.signature = folder_signature(self.folders)
+        self.signature = signature  # of the files the current routes were built from
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -196,6 +198,7 @@ _BUILTIN_ROUTES = {"openapi", "swagger_ui_html", "swagger_ui_redirect", "redoc_h
 def create_mock_app(folders: Path | Sequence[Path], *, reload: bool = False) -> FastAPI:
     """A FastAPI app serving the documents of the folders; raises `DocsError` if they do not parse."""
     paths = [folders] if isinstance(folders, Path) else list(folders)
+    signature = folder_signature(paths)
     docs = parse_folder(*paths)
     mock = FastAPI(
         title="Mosaic mock API",
@@ -211,5 +214,5 @@ def create_mock_app(folders: Path | Sequence[Path], *, reload: bool = False) -> 
         expose_headers=["X-Mock-Example", "Location"],
     )
     if reload:
-        mock.add_middleware(_ReloadOnChange, mock=mock, folders=paths)
+        mock.add_middleware(_ReloadOnChange, mock=mock, folders=paths, signature=signature)
     return mock
