@@ -115,5 +115,56 @@ def create_superadmin() -> None:
     typer.echo("superadmin created" if created else "superadmin already exists")
 
 
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Worker processes (prefork) or threads.")] = 2,
+    pool: Annotated[str, typer.Option(help="prefork | solo | threads")] = "prefork",
+    queue: Annotated[str | None, typer.Option(help="Queue to consume (default: CELERY_QUEUE).")] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+) -> None:
+    """Run a Celery worker for the jobs (needs CELERY_BROKER_URL). SIGTERM lets running jobs finish."""
+    settings = get_settings()
+    if not settings.CELERY_BROKER_URL:
+        typer.echo("CELERY_BROKER_URL is not set: jobs run inside the API process", err=True)
+        raise typer.Exit(code=1)
+    from mosaic.core.logging import configure_logging
+    from mosaic.worker import celery_app
+
+    configure_logging(settings)
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--loglevel={loglevel}",
+            f"--concurrency={concurrency}",
+            f"--pool={pool}",
+            f"--queues={queue or settings.CELERY_QUEUE}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@app.command()
+def beat(
+    schedule_file: Annotated[str, typer.Option(help="Where beat keeps its last-run times.")] = (
+        "var/celerybeat-schedule"
+    ),
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+) -> None:
+    """Run Celery beat: sends the domains' scheduled jobs (run exactly one beat per deployment)."""
+    settings = get_settings()
+    if not settings.CELERY_BROKER_URL:
+        typer.echo("CELERY_BROKER_URL is not set: schedules run inside the API process", err=True)
+        raise typer.Exit(code=1)
+    from pathlib import Path
+
+    from mosaic.core.logging import configure_logging
+    from mosaic.worker import celery_app
+
+    configure_logging(settings)
+    Path(schedule_file).parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule_file}"])
+
+
 if __name__ == "__main__":
     app()

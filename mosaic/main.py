@@ -9,19 +9,26 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from mosaic import __version__
+from mosaic.accounts.deps import identify_request
 from mosaic.accounts.rbac.service import sync_rbac
+from mosaic.core.cache import Cache, attach_invalidation, build_cache
 from mosaic.core.config import Settings, get_settings
 from mosaic.core.database import Database
 from mosaic.core.domain import Domain
 from mosaic.core.errors import COMMON_ERROR_RESPONSES, install_error_handlers
 from mosaic.core.health import default_checks, metrics_router
 from mosaic.core.health import router as health_router
+from mosaic.core.jobs import JobContext, JobQueue
+from mosaic.core.jobs.local import BackgroundJobsMiddleware, InProcessJobs
 from mosaic.core.logging import configure_logging
 from mosaic.core.middleware import RequestContextMiddleware
-from mosaic.providers.email import build_email_provider
+from mosaic.core.ratelimit import RateLimiter, RateLimitMiddleware
+from mosaic.providers.email import EmailProvider, build_email_provider
 from mosaic.providers.identity import ExternalTokenVerifier
+from mosaic.providers.storage import LocalStorage, StorageProvider, build_storage
 
 logger = logging.getLogger("mosaic")
 
@@ -73,18 +80,64 @@ async def seed_domains(database: Database, settings: Settings, domains: list[Dom
         logger.info("seeded domain %s", domain.name)
 
 
+def build_jobs(settings: Settings, domains: list[Domain]) -> JobQueue:
+    """Celery when a broker is configured (with an in-process fallback), in-process otherwise."""
+    schedule = [item for domain in domains for item in domain.scheduled_jobs]
+    if not settings.CELERY_BROKER_URL:
+        return InProcessJobs(schedule=schedule)
+    from mosaic.core.jobs.celery_runner import CeleryJobs, build_celery
+
+    fallback = InProcessJobs(run_schedule=False)  # beat owns the schedule
+    return CeleryJobs(build_celery(settings), settings.CELERY_QUEUE, fallback=fallback)
+
+
+def build_job_context(
+    settings: Settings,
+    database: Database,
+    cache: Cache,
+    jobs: JobQueue | None,
+    email: EmailProvider,
+    storage: StorageProvider,
+) -> JobContext:
+    """The services a job may use; the same builder serves the API process and `mosaic worker`."""
+    return JobContext(
+        settings=settings,
+        database=database,
+        cache=cache,
+        jobs=jobs,
+        services={"email": email, "storage": storage},
+    )
+
+
+def _bind_in_process(jobs: JobQueue, context: JobContext) -> None:
+    for runner in (jobs, getattr(jobs, "fallback", None)):
+        if isinstance(runner, InProcessJobs):
+            runner.context = context
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
     domains = load_domains(settings)
     database = Database(settings)
+    cache = build_cache(settings)
+    attach_invalidation(database, cache)
+    limiter = RateLimiter(settings, identify=identify_request)
+    email = build_email_provider(settings)
+    storage = build_storage(settings)
+    jobs = build_jobs(settings, domains)
+    _bind_in_process(jobs, build_job_context(settings, database, cache, jobs, email, storage))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.SEED_ON_STARTUP:
             await seed_domains(database, settings, domains)
         logger.info("Mosaic %s started with domains %s", __version__, [d.name for d in domains])
+        await jobs.start()
         yield
+        await jobs.close()  # graceful: running jobs finish first
+        await limiter.close()
+        await cache.close()
         await database.dispose()
 
     app = FastAPI(
@@ -98,12 +151,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.domains = domains
     app.state.readiness_checks = default_checks(settings, database)
-    app.state.email = build_email_provider(settings)
+    app.state.email = email
+    app.state.cache = cache
+    app.state.limiter = limiter
+    app.state.jobs = jobs
+    app.state.storage = storage
     app.state.external_verifier = (
         ExternalTokenVerifier(settings) if settings.external_tokens_enabled else None
     )
 
     install_error_handlers(app)
+    # Inside the request context (429s carry the request id), before routing (cheap refusals).
+    app.add_middleware(RateLimitMiddleware, limiter=limiter)
     # Added last = outermost: CORS headers reach even the 413/415/500 answers of the inner one.
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.MAX_REQUEST_BODY_MB * 1024 * 1024)
     app.add_middleware(
@@ -120,9 +179,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "X-RateLimit-Reset",
         ],
     )
+    # Outermost: a request's in-process jobs run once its response has been sent.
+    app.add_middleware(BackgroundJobsMiddleware)
 
     app.include_router(health_router)
     app.include_router(metrics_router)
+    if isinstance(storage, LocalStorage):
+        app.mount("/media", StaticFiles(directory=storage.root, check_dir=False), name="media")
     for domain in domains:
         for router in domain.routers:
             app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERROR_RESPONSES)

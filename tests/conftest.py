@@ -125,6 +125,10 @@ def make_settings(**overrides: Any) -> Settings:
         "JWT_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "AUTO_VERIFY_EMAIL": False,
         "FRONTEND_URL": "http://frontend.test",
+        # The whole suite shares one client IP; rate-limit tests build apps with real limits.
+        "RATE_LIMIT_PER_MINUTE": 1_000_000,
+        "AUTH_RATE_LIMIT_PER_ACCOUNT": "1000000/minute",
+        "AUTH_RATE_LIMIT_PER_IP": "1000000/minute",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

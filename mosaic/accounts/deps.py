@@ -18,14 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from mosaic.accounts.auth.models import RevokedAccessToken
-from mosaic.accounts.rbac.service import SUPERADMIN, role_permission_names
+from mosaic.accounts.rbac.models import Role
+from mosaic.accounts.rbac.service import ADMIN, SUPERADMIN, role_permission_names
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.service import user_for_external_identity
+from mosaic.core.cache import cache_key, get_or_set, request_cache
 from mosaic.core.config import Settings
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.errors import Forbidden, Unauthorized
 from mosaic.core.logging import user_id_var
-from mosaic.core.security import TokenError, TokenPurpose, decode_token
+from mosaic.core.ratelimit import Identity
+from mosaic.core.security import TokenError, TokenPurpose, decode_token, sha256_hex
 from mosaic.providers.identity import ExternalTokenError, ExternalTokenVerifier
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -132,3 +135,51 @@ class require_permission:  # noqa: N801 - used like a function: Depends(require_
         if not principal.can(self.permission):
             raise Forbidden(f"Missing permission {self.permission}")
         return principal
+
+
+# -- who is calling, for the rate limiter ------------------------------------------------------
+async def _is_admin(request: Request, user_id: uuid.UUID) -> bool:
+    """The role of `user_id`, through the shared cache (invalidated by any write to users/roles)."""
+
+    async def load() -> bool:
+        database = request.app.state.database
+        async with database.transaction() as session:
+            row = (
+                await session.execute(
+                    select(Role.name)
+                    .join(User, User.role_id == Role.id)
+                    .where(User.id == user_id, Role.is_deleted.is_(False))
+                )
+            ).first()
+        return row is not None and row[0] in (SUPERADMIN, ADMIN)
+
+    key = cache_key("users", "rate_identity", user_id=user_id)
+    return await get_or_set(request_cache(request), key, load, tags=["users", "roles"])
+
+
+async def identify_request(request: Request) -> Identity | None:
+    """The rate-limit bucket of a request: its verified user, or None (counted by client IP).
+
+    Runs before routing on every request, so it checks the token's signature and claims only
+    (no revocation lookup: a revoked token is refused later by `get_principal`, and counting it
+    against its user is right anyway). The admin exemption comes from the role in the database,
+    through the shared cache, never from the token or a header.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    token = token.strip()
+    verifier: ExternalTokenVerifier | None = getattr(request.app.state, "external_verifier", None)
+    if verifier is not None and verifier.handles(token):
+        try:
+            claims = await verifier.verify(token)
+        except Exception:  # an unverifiable token is simply anonymous here
+            return None
+        subject = sha256_hex(f"{claims['iss']}|{claims['sub']}")[:32]
+        return Identity(f"external:{subject}")
+    settings: Settings = request.app.state.settings
+    try:
+        user_id = uuid.UUID(decode_token(settings, token, TokenPurpose.ACCESS)["sub"])
+    except (TokenError, ValueError, KeyError):
+        return None
+    return Identity(f"user:{user_id}", is_admin=await _is_admin(request, user_id))

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # Redis and cache
     REDIS_URL: str | None = None
     REDIS_TTL_SECONDS: int = Field(default=86400, ge=1)
+    # Prefix of every cache and rate-limit key: several deployments (or test runs) can share a Redis.
+    REDIS_KEY_PREFIX: str = Field(default="mosaic", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     # JWT
     JWT_SECRET_KEY: SecretStr = SecretStr(EXAMPLE_JWT_SECRET)
@@ -119,6 +121,10 @@ class Settings(BaseSettings):
     RATE_LIMIT_PER_MINUTE: int = Field(default=100, ge=1)
     ADMIN_RATE_LIMIT_ENABLED: bool = False
     TRUSTED_PROXIES: CsvList = Field(default_factory=list)
+    # Credential endpoints (login, refresh, forgot/reset password, resend verification), in the
+    # `limits` notation ("5/minute", "20/hour"), counted per account and per client IP.
+    AUTH_RATE_LIMIT_PER_ACCOUNT: str = "5/minute"
+    AUTH_RATE_LIMIT_PER_IP: str = "20/minute"
 
     # Pagination
     DEFAULT_PAGE_SIZE: int = Field(default=10, ge=1)
@@ -135,6 +141,7 @@ class Settings(BaseSettings):
     # Background jobs
     CELERY_BROKER_URL: str | None = None
     CELERY_RESULT_BACKEND: str | None = None
+    CELERY_QUEUE: str = Field(default="mosaic", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
 
     # Health checks
     HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)

@@ -1,7 +1,13 @@
-"""Email port: one `send` call, providers chosen by `EMAIL_PROVIDER`.
+"""Email port: one `send` call, providers chosen by `EMAIL_PROVIDER`, templates per locale.
 
-The console provider is the embedded default: each message becomes an `.eml` file in the outbox
-folder (so a developer, or a test, can open the link it carries) and one redacted log line.
+- `console` (the embedded default): each message becomes an `.eml` file in the outbox folder
+  (so a developer, or a test, can open the link it carries) and one redacted log line.
+- `smtp`: aiosmtplib, with implicit TLS (`SMTP_USE_TLS`) or STARTTLS (`SMTP_STARTTLS`).
+- `resend`: Resend's HTTP API (`POST https://api.resend.com/emails`).
+
+Messages are rendered from the Jinja2 templates in `templates/<locale>/` (see `rendering.py`),
+and sending always goes through the jobs API (`queue_email`, the `email.send`
+job), so a slow or failing mail server never slows down or fails a request.
 """
 
 from __future__ import annotations
@@ -12,11 +18,19 @@ from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import httpx
 
 from mosaic.core.config import Settings
 
 logger = logging.getLogger("mosaic.email")
+
+RESEND_API_URL = "https://api.resend.com/emails"
+
+
+class EmailDeliveryError(Exception):
+    """The provider refused or could not take the message (the job retries it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +52,16 @@ def to_mime(message: EmailMessage, sender: str) -> MimeMessage:
     mime["To"] = message.to
     mime["Subject"] = message.subject
     mime["Date"] = formatdate(localtime=False)
-    mime["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    mime["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
     mime.set_content(message.text)
     if message.html:
         mime.add_alternative(message.html, subtype="html")
     return mime
+
+
+def _mask(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
 
 
 class ConsoleEmailProvider:
@@ -53,14 +72,118 @@ class ConsoleEmailProvider:
     async def send(self, message: EmailMessage) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
         path = self.outbox / f"{message.tag}-{uuid.uuid4().hex}.eml"
-        path.write_bytes(bytes(to_mime(message, self.sender)))
+        # Written under a temporary name and renamed: a reader never sees half a message.
+        partial = path.with_suffix(".part")
+        partial.write_bytes(bytes(to_mime(message, self.sender)))
+        partial.replace(path)
         logger.info("email %s to %s written to %s", message.tag, _mask(message.to), path.name)
 
 
-def _mask(address: str) -> str:
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}"
+class SmtpEmailProvider:
+    def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
+        self.sender = settings.FROM_EMAIL
+        self.host = settings.SMTP_HOST
+        self.port = settings.SMTP_PORT
+        self.username = settings.SMTP_USERNAME
+        self.password = settings.SMTP_PASSWORD.get_secret_value() if settings.SMTP_PASSWORD else None
+        self.use_tls = settings.SMTP_USE_TLS
+        self.start_tls = settings.SMTP_STARTTLS
+        self.timeout = timeout
+
+    async def send(self, message: EmailMessage) -> None:
+        import aiosmtplib
+
+        try:
+            await aiosmtplib.send(
+                to_mime(message, self.sender),
+                hostname=self.host,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                use_tls=self.use_tls,
+                start_tls=self.start_tls,
+                timeout=self.timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise EmailDeliveryError(f"SMTP delivery failed: {type(exc).__name__}") from exc
+        logger.info("email %s to %s sent via SMTP", message.tag, _mask(message.to))
+
+
+class ResendEmailProvider:
+    def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
+        if settings.RESEND_API_KEY is None:
+            raise ValueError("EMAIL_PROVIDER=resend needs RESEND_API_KEY")
+        self.api_key = settings.RESEND_API_KEY.get_secret_value()
+        self.sender = settings.FROM_EMAIL
+        self._client = client
+
+    def payload(self, message: EmailMessage) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "from": self.sender,
+            "to": [message.to],
+            "subject": message.subject,
+            "text": message.text,
+            "tags": [{"name": "category", "value": message.tag.replace("-", "_")}],
+        }
+        if message.html:
+            body["html"] = message.html
+        return body
+
+    async def send(self, message: EmailMessage) -> None:
+        client = self._client or httpx.AsyncClient(timeout=10)
+        try:
+            response = await client.post(
+                RESEND_API_URL,
+                json=self.payload(message),
+                headers={"Authorization": f"Bearer {self.api_key}"},
+            )
+        except httpx.HTTPError as exc:
+            raise EmailDeliveryError(f"Resend unreachable: {type(exc).__name__}") from exc
+        finally:
+            if self._client is None:
+                await client.aclose()
+        if response.status_code >= 400:
+            # Resend answers {"statusCode", "name", "message"}; the name says why, never a secret.
+            name = _json_field(response, "name") or "error"
+            raise EmailDeliveryError(f"Resend refused the message: {response.status_code} {name}")
+        logger.info(
+            "email %s to %s accepted by Resend as %s",
+            message.tag,
+            _mask(message.to),
+            _json_field(response, "id"),
+        )
+
+
+def _json_field(response: httpx.Response, name: str) -> str | None:
+    try:
+        value = response.json().get(name)
+    except (ValueError, AttributeError):
+        return None
+    return str(value) if value is not None else None
 
 
 def build_email_provider(settings: Settings) -> EmailProvider:
+    if settings.EMAIL_PROVIDER == "smtp":
+        return SmtpEmailProvider(settings)
+    if settings.EMAIL_PROVIDER == "resend":
+        return ResendEmailProvider(settings)
     return ConsoleEmailProvider(settings.EMAIL_OUTBOX_DIR, settings.FROM_EMAIL)
+
+
+from mosaic.providers.email.rendering import EmailTemplates, render_email  # noqa: E402
+from mosaic.providers.email.tasks import SEND_EMAIL, queue_email  # noqa: E402
+
+__all__ = [
+    "SEND_EMAIL",
+    "ConsoleEmailProvider",
+    "EmailDeliveryError",
+    "EmailMessage",
+    "EmailProvider",
+    "EmailTemplates",
+    "ResendEmailProvider",
+    "SmtpEmailProvider",
+    "build_email_provider",
+    "queue_email",
+    "render_email",
+    "to_mime",
+]

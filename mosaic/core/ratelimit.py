@@ -1,0 +1,264 @@
+"""Rate limits: a general per-caller limit on every API request, stricter ones on credentials.
+
+Built on `limits` with its *moving window* strategy (every hit is timestamped, so there is no
+fixed-minute boundary where a caller gets twice the limit). Counters live in Redis when
+`REDIS_URL` is set, so every API process shares them, and in process memory otherwise.
+
+Who the caller is: core cannot import accounts, so the app gives the limiter an `identify`
+callable (`main.create_app` passes the one accounts provides). The general limit runs in a pure
+ASGI middleware before routing, where no auth dependency has run yet; `identify` therefore checks
+the bearer token itself (a signature check, no database round trip) and looks the role up
+through the shared cache, so the per-user bucket and the admin exemption both come from
+server-side state, never from a header the client controls. Anonymous callers are counted by
+client IP; `X-Forwarded-For` is honoured only when the direct peer is a trusted proxy.
+
+Outages: when Redis fails, the general limit fails open (a logged warning, then requests pass),
+while the credential limits switch to in-process counters, which still stop brute force on each
+process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mosaic.core.cache import OutageGate
+from mosaic.core.config import Settings
+from mosaic.core.envelope import error_body
+from mosaic.core.errors import RateLimited
+
+logger = logging.getLogger("mosaic.ratelimit")
+
+CREDENTIAL_ACTIONS = frozenset(
+    {"login", "refresh", "forgot-password", "reset-password", "resend-verification", "oauth-callback"}
+)
+# Probes, docs and static media are not API traffic: never counted, never refused.
+DEFAULT_EXEMPT_PREFIXES = ("/health", "/metrics", "/docs", "/redoc", "/openapi.json", "/media/")
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is calling, as far as rate limiting cares: a stable bucket key and the admin flag."""
+
+    key: str
+    is_admin: bool = False
+
+
+IdentifyRequest = Callable[[Request], Awaitable[Identity | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class LimitState:
+    limit: int
+    remaining: int
+    reset_at: float
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(max(self.remaining, 0)),
+            "X-RateLimit-Reset": str(math.ceil(self.reset_at)),
+        }
+
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.reset_at - time.time()))
+
+
+def _redis_storage(url: str, prefix: str) -> Storage:
+    scheme, _, rest = url.partition("://")
+    return RedisStorage(
+        f"async+{scheme}://{rest}",
+        implementation="redispy",
+        wrap_exceptions=True,
+        key_prefix=f"{prefix}:ratelimit",
+        socket_connect_timeout=0.5,
+        socket_timeout=0.5,
+    )
+
+
+class TrustedProxies:
+    """Resolves the client address, believing `X-Forwarded-For` only from configured proxies."""
+
+    def __init__(self, proxies: Iterable[str]) -> None:
+        self.networks = [ipaddress.ip_network(item, strict=False) for item in proxies]
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def client_ip(self, scope: Scope) -> str:
+        client = scope.get("client")
+        peer = client[0] if client else "unknown"
+        if not self.networks or not self._trusted(peer):
+            return peer
+        forwarded = b",".join(value for name, value in scope["headers"] if name == b"x-forwarded-for")
+        hops = [hop.strip() for hop in forwarded.decode("latin-1").split(",") if hop.strip()]
+        # Right to left: the first address not added by one of our proxies is the client.
+        for hop in reversed(hops):
+            if not self._trusted(hop):
+                return hop
+        return hops[0] if hops else peer
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings, identify: IdentifyRequest | None = None) -> None:
+        self.identify = identify
+        self.admin_limited = settings.ADMIN_RATE_LIMIT_ENABLED
+        self.general_item: RateLimitItem = parse(f"{settings.RATE_LIMIT_PER_MINUTE}/minute")
+        self.account_item: RateLimitItem = parse(settings.AUTH_RATE_LIMIT_PER_ACCOUNT)
+        self.ip_item: RateLimitItem = parse(settings.AUTH_RATE_LIMIT_PER_IP)
+        self.proxies = TrustedProxies(settings.TRUSTED_PROXIES)
+        self.local_storage = MemoryStorage()
+        self.local = MovingWindowRateLimiter(self.local_storage)
+        self.shared_storage = (
+            _redis_storage(settings.REDIS_URL, settings.REDIS_KEY_PREFIX) if settings.REDIS_URL else None
+        )
+        self.shared = MovingWindowRateLimiter(self.shared_storage) if self.shared_storage else None
+        self.gate = OutageGate("Redis rate-limit store", logger)
+
+    async def _hit(
+        self, strategy: MovingWindowRateLimiter, item: RateLimitItem, key: str
+    ) -> tuple[bool, LimitState]:
+        allowed = await strategy.hit(item, key)
+        stats = await strategy.get_window_stats(item, key)
+        return allowed, LimitState(item.amount, stats.remaining, stats.reset_time)
+
+    async def _shared_hit(self, item: RateLimitItem, key: str) -> tuple[bool, LimitState] | None:
+        """None when the shared store is unavailable (the caller picks the fallback)."""
+        if self.shared is None:
+            return await self._hit(self.local, item, key)
+        if not self.gate.open:
+            return None
+        try:
+            result = await self._hit(self.shared, item, key)
+        except (StorageError, OSError, TimeoutError) as exc:
+            self.gate.failed(exc, "general limits fail open, credential limits use process memory")
+            return None
+        self.gate.succeeded()
+        return result
+
+    async def check_general(self, scope: Scope) -> LimitState | None:
+        """The caller's state after counting this request; raises `RateLimited` when over."""
+        identity = await self.identify(Request(scope)) if self.identify else None
+        if identity is not None and identity.is_admin and not self.admin_limited:
+            return None
+        key = f"general:{identity.key}" if identity else f"general:ip:{self.proxies.client_ip(scope)}"
+        result = await self._shared_hit(self.general_item, key)
+        if result is None:  # fail open
+            return None
+        allowed, state = result
+        if not allowed:
+            raise RateLimited(headers={"Retry-After": str(state.retry_after()), **state.headers()})
+        return state
+
+    async def check_credential(self, request: Request, action: str, account: str | None) -> None:
+        """Per-account and per-IP limits of one credential action; in-process when Redis is down."""
+        assert action in CREDENTIAL_ACTIONS, action
+        keys = [(self.ip_item, f"auth:{action}:ip:{self.proxies.client_ip(request.scope)}")]
+        if account:
+            digest = hashlib.sha256(account.strip().lower().encode()).hexdigest()[:32]
+            keys.append((self.account_item, f"auth:{action}:account:{digest}"))
+        for item, key in keys:
+            result = await self._shared_hit(item, key)
+            if result is None:
+                result = await self._hit(self.local, item, key)
+            allowed, state = result
+            if not allowed:
+                logger.warning("credential rate limit hit on %s", action)
+                raise RateLimited(
+                    "Too many attempts, try again later",
+                    headers={"Retry-After": str(state.retry_after()), **state.headers()},
+                )
+
+    async def reset(self) -> None:
+        """Forget every counter (tests and `mosaic` maintenance only)."""
+        await self.local_storage.reset()
+        if self.shared_storage is not None:
+            await self.shared_storage.reset()
+
+    async def close(self) -> None:
+        if self.shared_storage is not None:
+            storage: Any = self.shared_storage
+            client = getattr(getattr(storage, "bridge", None), "storage", None)
+            if client is not None and hasattr(client, "aclose"):
+                await client.aclose()
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
+async def limit_credentials(request: Request, action: str, account: str | None = None) -> None:
+    """For credential endpoints: call first thing with the account the request names."""
+    limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
+    if limiter is not None:
+        await limiter.check_credential(request, action, account)
+
+
+class RateLimitMiddleware:
+    """The general limit, before routing; adds `X-RateLimit-*` headers to counted responses."""
+
+    def __init__(
+        self, app: ASGIApp, *, limiter: RateLimiter, exempt_prefixes: Sequence[str] = DEFAULT_EXEMPT_PREFIXES
+    ) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.exempt_prefixes = tuple(exempt_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] == "OPTIONS"
+            or scope["path"].startswith(self.exempt_prefixes)
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            state = await self.limiter.check_general(scope)
+        except RateLimited as exc:
+            await _send_429(send, exc)
+            return
+        if state is None:
+            await self.app(scope, receive, send)
+            return
+        extra = [(name.lower().encode(), value.encode()) for name, value in state.headers().items()]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *(header for header in extra if header[0] not in names),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _send_429(send: Send, exc: RateLimited) -> None:
+    body = orjson.dumps(error_body(429, exc.error_code, exc.message))
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((name.lower().encode(), value.encode()) for name, value in exc.headers.items()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
