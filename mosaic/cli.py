@@ -10,9 +10,15 @@ from typing import Annotated
 import typer
 
 from mosaic import __version__
+from mosaic.apidocs.cli import app as docs_app
 from mosaic.core.config import get_settings
+from mosaic.legacy.cli import app as legacy_app
+from mosaic.mock.cli import app as mock_app
 
 app = typer.Typer(help="Mosaic backend platform.", no_args_is_help=True, add_completion=False)
+app.add_typer(docs_app, name="docs")
+app.add_typer(mock_app, name="mock")
+app.add_typer(legacy_app, name="legacy")
 
 
 @app.command()

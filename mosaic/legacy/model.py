@@ -1,0 +1,128 @@
+"""The route inventory a scanner produces, and legacy path syntaxes normalised to `{param}` form."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+FRAMEWORKS = ("express", "nestjs", "laravel")
+ANY_METHOD = "ALL"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    optional: bool = False
+    wildcard: bool = False
+
+
+@dataclass(slots=True)
+class LegacyRoute:
+    """One route of the legacy app: what it answers, where it is defined, what guards it."""
+
+    method: str
+    path: str
+    original_path: str
+    handler: str
+    file: str
+    line: int
+    params: list[Param] = field(default_factory=list)
+    middleware: list[str] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanWarning:
+    file: str
+    line: int
+    message: str
+
+
+@dataclass(slots=True)
+class Inventory:
+    framework: str
+    root: str
+    routes: list[LegacyRoute] = field(default_factory=list)
+    warnings: list[ScanWarning] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Inventory:
+        data: dict[str, Any] = json.loads(text)
+        routes = [
+            LegacyRoute(**{**r, "params": [Param(**p) for p in r.get("params", [])]}) for r in data["routes"]
+        ]
+        warnings = [ScanWarning(**w) for w in data.get("warnings", [])]
+        return cls(data["framework"], data["root"], routes, warnings)
+
+    @classmethod
+    def load(cls, path: Path) -> Inventory:
+        return cls.from_json(path.read_text(encoding="utf-8"))
+
+
+def join_paths(*parts: str) -> str:
+    """URL pieces joined with single slashes: ('/api/', 'users', '/:id') -> '/api/users/:id'."""
+    pieces = [p.strip("/") for p in parts if p and p.strip("/")]
+    return "/" + "/".join(pieces)
+
+
+_GROUP = re.compile(r"\{([^{}]*)\}")
+_OPTIONAL_PARAM = re.compile(r"/:(\w+)(\([^)]*\))?\?")
+_PARAM = re.compile(r":(\w+)(\([^)]*\))?")
+_SPLAT = re.compile(r"\*(\w+)")
+
+
+def _expand(raw: str) -> list[str]:
+    """Every concrete form of a path with optional parts, the fullest first."""
+    group = _GROUP.search(raw)
+    if group:
+        return _expand(raw[: group.start()] + group.group(1) + raw[group.end() :]) + _expand(
+            raw[: group.start()] + raw[group.end() :]
+        )
+    optional = _OPTIONAL_PARAM.search(raw)
+    if optional:
+        kept = raw[: optional.start()] + f"/:{optional.group(1)}" + raw[optional.end() :]
+        return _expand(kept) + _expand(raw[: optional.start()] + raw[optional.end() :])
+    return [raw]
+
+
+def _to_braces(raw: str) -> str:
+    path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", raw)
+    path = _SPLAT.sub(lambda m: "{" + m.group(1) + ":path}", path)
+    count = 0
+
+    def wildcard(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return "{wildcard:path}" if count == 1 else f"{{wildcard{count}:path}}"
+
+    path = re.sub(r"\(\.\*\)|\*", wildcard, path)
+    path = re.sub(r"/{2,}", "/", path)
+    return path.rstrip("/") or "/"
+
+
+def normalise_express(raw: str) -> tuple[str, list[Param], list[str]]:
+    """Express/NestJS (path-to-regexp 0.x-8.x) syntax to (`{param}` path, params, variants)."""
+    variants = list(dict.fromkeys(_to_braces(v) for v in _expand(raw)))
+    full = variants[0]
+    names = re.findall(r"\{(\w+)(:path)?\}", full)
+    params = [
+        Param(name, optional=any(f"{{{name}" not in v for v in variants), wildcard=bool(suffix))
+        for name, suffix in names
+    ]
+    return full, params, variants if len(variants) > 1 else []
+
+
+def normalise_laravel(raw: str) -> tuple[str, list[Param], list[str]]:
+    """Laravel `{id}`, `{id?}`, `{post:slug}` to the same normalised form."""
+    express = re.sub(r"\{(\w+)(?::\w+)?(\?)?\}", lambda m: f":{m.group(1)}{m.group(2) or ''}", raw)
+    return normalise_express(express)
