@@ -2,6 +2,7 @@
 
 from mosaic.accounts.auth.router import router as auth_router
 from mosaic.accounts.notifications.router import router as notifications_router
+from mosaic.accounts.plans.jobs import EXPIRE_SUBSCRIPTIONS
 from mosaic.accounts.plans.router import plans_router, subscriptions_router
 from mosaic.accounts.rbac.router import permissions_router, roles_router
 from mosaic.accounts.seed import seed
@@ -46,6 +47,6 @@ domain = Domain(
     default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
     seed=seed,
     scheduled_jobs=(
-        ScheduledJob("expire-subscriptions", "accounts.expire_subscriptions", every_seconds=3600),
+        ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, every_seconds=3600),
     ),
 )

@@ -25,8 +25,9 @@ from mosaic.accounts.users.schemas import UserOut
 from mosaic.core.deps import DatabaseDep, SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import BadRequest, NotFound, error_responses
-from mosaic.core.security import TokenError, TokenPurpose, decode_token
-from mosaic.providers.email import EmailProvider
+from mosaic.core.jobs import get_jobs
+from mosaic.core.ratelimit import limit_credentials
+from mosaic.core.security import TokenError, TokenPurpose, decode_token, sha256_hex
 from mosaic.providers.identity.google import GoogleOAuthClient
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -35,15 +36,10 @@ OAUTH_COOKIE = "mosaic_oauth"
 ACCEPTED = Accepted(detail="If the address belongs to an account, an email is on its way.")
 
 
-def get_email_provider(request: Request) -> EmailProvider:
-    provider: EmailProvider = request.app.state.email
-    return provider
-
-
 def get_auth_service(
     session: SessionDep, settings: SettingsDep, database: DatabaseDep, request: Request
 ) -> AuthService:
-    return AuthService(session, settings, database, get_email_provider(request))
+    return AuthService(session, settings, database, get_jobs(request))
 
 
 Auth = Annotated[AuthService, Depends(get_auth_service)]
@@ -73,7 +69,8 @@ async def register(body: RegisterIn, auth: Auth) -> Envelope[UserOut]:
     summary="Log in with email and password",
     responses=error_responses(401, 403),
 )
-async def login(body: LoginIn, auth: Auth, response: Response) -> Envelope[TokenPair]:
+async def login(body: LoginIn, auth: Auth, request: Request, response: Response) -> Envelope[TokenPair]:
+    await limit_credentials(request, "login", body.email)
     _no_store(response)
     return ok(await auth.login(body.email, body.password), "Login successful")
 
@@ -85,8 +82,9 @@ async def login(body: LoginIn, auth: Auth, response: Response) -> Envelope[Token
     responses=error_responses(401, 403),
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], auth: Auth, response: Response
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], auth: Auth, request: Request, response: Response
 ) -> OAuth2TokenEnvelope:
+    await limit_credentials(request, "login", form.username)
     _no_store(response)
     pair = await auth.login(form.username, form.password)
     return OAuth2TokenEnvelope(
@@ -100,7 +98,9 @@ async def token(
     summary="Rotate a refresh token",
     responses=error_responses(401),
 )
-async def refresh(body: RefreshIn, auth: Auth, response: Response) -> Envelope[TokenPair]:
+async def refresh(body: RefreshIn, auth: Auth, request: Request, response: Response) -> Envelope[TokenPair]:
+    # The token stands for the account here (its hash: no secret reaches the limiter's store).
+    await limit_credentials(request, "refresh", sha256_hex(body.refresh_token))
     _no_store(response)
     return ok(await auth.refresh(body.refresh_token), "Token refreshed")
 
@@ -146,7 +146,8 @@ async def verify_email(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send the verification email again",
 )
-async def resend_verification(body: EmailIn, auth: Auth) -> Envelope[Accepted]:
+async def resend_verification(body: EmailIn, auth: Auth, request: Request) -> Envelope[Accepted]:
+    await limit_credentials(request, "resend-verification", body.email)
     await auth.resend_verification(body.email)
     return ok(ACCEPTED, "Request accepted", status_code=202)
 
@@ -157,7 +158,8 @@ async def resend_verification(body: EmailIn, auth: Auth) -> Envelope[Accepted]:
     status_code=status.HTTP_202_ACCEPTED,
     summary="Email a password reset link",
 )
-async def forgot_password(body: EmailIn, auth: Auth) -> Envelope[Accepted]:
+async def forgot_password(body: EmailIn, auth: Auth, request: Request) -> Envelope[Accepted]:
+    await limit_credentials(request, "forgot-password", body.email)
     await auth.forgot_password(body.email)
     return ok(ACCEPTED, "Request accepted", status_code=202)
 
@@ -168,7 +170,8 @@ async def forgot_password(body: EmailIn, auth: Auth) -> Envelope[Accepted]:
     summary="Set a new password with a reset token",
     responses=error_responses(400),
 )
-async def reset_password(body: ResetPasswordIn, auth: Auth) -> Envelope[None]:
+async def reset_password(body: ResetPasswordIn, auth: Auth, request: Request) -> Envelope[None]:
+    await limit_credentials(request, "reset-password", sha256_hex(body.token))
     await auth.reset_password(body.token, body.new_password)
     return ok(None, "Password has been reset")
 
@@ -241,11 +244,13 @@ async def google_redirect(
 async def google_callback(
     google: Google,
     auth: Auth,
+    request: Request,
     response: Response,
     code: Annotated[str | None, Query(max_length=2048)] = None,
     state: Annotated[str | None, Query(max_length=512)] = None,
     browser: Annotated[str | None, Cookie(alias=OAUTH_COOKIE)] = None,
 ) -> Envelope[TokenPair]:
+    await limit_credentials(request, "oauth-callback")
     _no_store(response)
     if not code or not state:
         raise BadRequest("Missing code or state", code="OAUTH_INVALID_STATE")

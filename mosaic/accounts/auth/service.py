@@ -28,8 +28,9 @@ from mosaic.accounts.users.service import (
     revoke_all_tokens,
 )
 from mosaic.core.config import Settings
-from mosaic.core.database import Database, on_commit, utcnow
+from mosaic.core.database import Database, utcnow
 from mosaic.core.errors import BadRequest, Forbidden, Unauthorized, ValidationFailed
+from mosaic.core.jobs import JobQueue
 from mosaic.core.security import (
     TokenError,
     TokenPurpose,
@@ -40,7 +41,7 @@ from mosaic.core.security import (
     sha256_hex,
     verify_password,
 )
-from mosaic.providers.email import EmailMessage, EmailProvider
+from mosaic.providers.email import queue_email
 from mosaic.providers.identity.google import GoogleOAuthClient
 
 logger = logging.getLogger("mosaic.auth")
@@ -55,7 +56,7 @@ class AuthService:
     session: AsyncSession
     settings: Settings
     database: Database
-    email: EmailProvider
+    jobs: JobQueue
 
     # -- tokens -------------------------------------------------------------------------------
     async def issue_pair(self, user: User, *, family: RefreshToken | None = None) -> TokenPair:
@@ -176,6 +177,10 @@ class AuthService:
             locale=data.locale,
             is_verified=self.settings.AUTO_VERIFY_EMAIL,
         )
+        queue_email(
+            self.session, self.jobs, to=user.email, template="welcome", locale=user.locale,
+            first_name=user.first_name,
+        )  # fmt: skip
         if not user.is_verified:
             self._send_verification(user)
         logger.info("user registered: %s", user.id)
@@ -209,14 +214,18 @@ class AuthService:
             timedelta(hours=self.settings.VERIFY_TOKEN_EXPIRE_HOURS),
             extra={"email": user.email},
         )
+        # FRONTEND_URL, never the request's Host header: a poisoned Host cannot redirect the link.
         link = f"{self.settings.FRONTEND_URL.rstrip('/')}/verify-email?token={token}"
-        message = EmailMessage(
+        queue_email(
+            self.session,
+            self.jobs,
             to=user.email,
-            subject="Verify your email",
-            text=f"Hello {user.first_name},\n\nConfirm your email address by opening this link:\n{link}\n",
-            tag="verification",
+            template="verification",
+            locale=user.locale,
+            first_name=user.first_name,
+            link=link,
+            expires_hours=self.settings.VERIFY_TOKEN_EXPIRE_HOURS,
         )
-        on_commit(self.session, lambda: self.email.send(message))
 
     async def verify_email(self, token: str) -> bool:
         """Idempotent (mail scanners prefetch links): True if newly verified, False if it already was."""
@@ -250,17 +259,16 @@ class AuthService:
             extra={"email": user.email, "fgpt": self._fingerprint(user)},
         )
         link = f"{self.settings.FRONTEND_URL.rstrip('/')}/reset-password?token={token}"
-        message = EmailMessage(
+        queue_email(
+            self.session,
+            self.jobs,
             to=user.email,
-            subject="Reset your password",
-            text=(
-                f"Hello {user.first_name},\n\nReset your password with this link "
-                f"(valid {self.settings.RESET_TOKEN_EXPIRE_MINUTES} minutes):\n{link}\n\n"
-                "If you did not ask for this, ignore this email.\n"
-            ),
-            tag="password-reset",
+            template="password-reset",
+            locale=user.locale,
+            first_name=user.first_name,
+            link=link,
+            expires_minutes=self.settings.RESET_TOKEN_EXPIRE_MINUTES,
         )
-        on_commit(self.session, lambda: self.email.send(message))
 
     async def reset_password(self, token: str, new_password: str) -> None:
         user = await self._user_for_token(token, TokenPurpose.RESET_PASSWORD)

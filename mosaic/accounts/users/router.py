@@ -6,38 +6,99 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 
 from mosaic.accounts.deps import CurrentPrincipal, Principal, require_permission
 from mosaic.accounts.rbac.service import role_permission_names
 from mosaic.accounts.users import service
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserOut, UserUpdateMe
-from mosaic.core.deps import SessionDep
+from mosaic.core.cache import cache_key, get_or_set, request_cache
+from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
 from mosaic.core.pagination import Page, Pagination
+from mosaic.providers.storage import StorageDep, StorageProvider
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-async def _me(session: SessionDep, principal: CurrentPrincipal) -> MeOut:
-    permissions = await role_permission_names(session, principal.user.role)
-    granted = sorted(permissions | ({"*"} if principal.is_superadmin else set()))
-    return MeOut(**UserOut.of(principal.user).model_dump(), permissions=granted)
+# What a profile read depends on: a write to any of these tables invalidates the cached copy.
+ME_TAGS = ("users", "roles", "permissions", "role_permissions")
+
+
+async def _fresh_avatar(out: MeOut, user: User, storage: StorageProvider) -> MeOut:
+    """Presigned URLs expire: never serve a cached one, sign the stored key again."""
+    if user.avatar_key:
+        out.avatar_url = await storage.url(user.avatar_key)
+    return out
+
+
+async def _me(session: SessionDep, principal: CurrentPrincipal, request: Request) -> MeOut:
+    async def load() -> MeOut:
+        permissions = await role_permission_names(session, principal.user.role)
+        granted = sorted(permissions | ({"*"} if principal.is_superadmin else set()))
+        return MeOut(**UserOut.of(principal.user).model_dump(), permissions=granted)
+
+    user = principal.user
+    # Scoped by user *and* by the row's version: one user never reads another's entry.
+    key = cache_key("users", "me", {"updated_at": user.updated_at.isoformat()}, user_id=user.id)
+    out = await get_or_set(
+        request_cache(request),
+        key,
+        load,
+        tags=ME_TAGS,
+        dump=lambda value: value.model_dump(mode="json"),
+        restore=MeOut.model_validate,
+    )
+    return await _fresh_avatar(out, user, request.app.state.storage)
 
 
 @router.get("/me", response_model=Envelope[MeOut], summary="My profile", responses=error_responses(401))
-async def get_me(session: SessionDep, principal: CurrentPrincipal) -> Envelope[MeOut]:
-    return ok(await _me(session, principal), "User retrieved successfully")
+async def get_me(session: SessionDep, principal: CurrentPrincipal, request: Request) -> Envelope[MeOut]:
+    return ok(await _me(session, principal, request), "User retrieved successfully")
 
 
 @router.put(
     "/me", response_model=Envelope[MeOut], summary="Update my profile", responses=error_responses(401)
 )
-async def update_me(body: UserUpdateMe, session: SessionDep, principal: CurrentPrincipal) -> Envelope[MeOut]:
+async def update_me(
+    body: UserUpdateMe, session: SessionDep, principal: CurrentPrincipal, request: Request
+) -> Envelope[MeOut]:
     await service.update_me(session, principal.user, body)
-    return ok(await _me(session, principal), "User updated successfully")
+    return ok(await _me(session, principal, request), "User updated successfully")
+
+
+@router.post(
+    "/me/avatar",
+    response_model=Envelope[MeOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload my avatar (JPEG, PNG or GIF; replaces the previous one)",
+    responses=error_responses(401, 413, 415),
+)
+async def upload_avatar(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    storage: StorageDep,
+    request: Request,
+    file: Annotated[UploadFile, File(description="The image; its content decides its type")],
+) -> Envelope[MeOut]:
+    await service.set_avatar(session, storage, settings, principal.user, file)
+    return ok(await _me(session, principal, request), "Avatar uploaded", status_code=201)
+
+
+@router.delete(
+    "/me/avatar",
+    response_model=Envelope[MeOut],
+    summary="Remove my avatar (back to the default)",
+    responses=error_responses(401),
+)
+async def delete_avatar(
+    session: SessionDep, principal: CurrentPrincipal, storage: StorageDep, request: Request
+) -> Envelope[MeOut]:
+    await service.remove_avatar(session, storage, principal.user)
+    return ok(await _me(session, principal, request), "Avatar removed")
 
 
 @router.delete(

@@ -7,10 +7,12 @@ neither demoted, deactivated nor deleted.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from fastapi import UploadFile
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -22,10 +24,13 @@ from mosaic.accounts.rbac.models import Role
 from mosaic.accounts.rbac.service import SUPERADMIN, USER, RoleRepository, role_permission_names
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserUpdate, ProfileFields
-from mosaic.core.database import utcnow
-from mosaic.core.errors import Conflict, Forbidden
+from mosaic.core.config import Settings
+from mosaic.core.database import on_commit, utcnow
+from mosaic.core.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
+from mosaic.providers.storage import StorageProvider
+from mosaic.providers.storage.images import check_image
 
 
 class UserRepository(Repository[User]):
@@ -261,3 +266,69 @@ async def user_for_external_identity(session: AsyncSession, claims: dict[str, An
         is_verified=verified,
         external_subject=subject,
     )
+
+
+# -- avatar -------------------------------------------------------------------------------------
+# Caps against decompression bombs: the total decoded pixels (all frames) and the frame count.
+MAX_AVATAR_PIXELS = 4096 * 4096
+MAX_AVATAR_FRAMES = 100
+_READ_CHUNK = 64 * 1024
+
+
+async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
+    """The upload's bytes, refused with 413 as soon as they pass `max_bytes` (chunked, bounded)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await upload.read(_READ_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"Avatar is larger than {max_bytes // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    if size == 0:
+        raise InvalidInput("The file is empty", code="INVALID_IMAGE")
+    return b"".join(chunks)
+
+
+async def set_avatar(
+    session: AsyncSession, storage: StorageProvider, settings: Settings, user: User, upload: UploadFile
+) -> User:
+    """Validate by content (never the declared type or name), store under a server-made key.
+
+    The key is `avatars/{user_id}/{timestamp}_{uuid}.{detected_ext}`; the previous file is
+    deleted once the new one is committed.
+    """
+    max_bytes = settings.MAX_AVATAR_SIZE_MB * 1024 * 1024
+    data = await read_upload(upload, max_bytes)
+    image = await asyncio.to_thread(
+        check_image,
+        data,
+        allowed_types=settings.ALLOWED_AVATAR_TYPES,
+        max_pixels=MAX_AVATAR_PIXELS,
+        max_frames=MAX_AVATAR_FRAMES,
+    )
+    stamp = utcnow().strftime("%Y%m%d%H%M%S")
+    key = f"avatars/{user.id}/{stamp}_{uuid.uuid4().hex}.{image.extension}"
+    await storage.upload(key, image.data, content_type=image.content_type)
+    previous = user.avatar_key
+    await UserRepository(session).update(user, {"avatar_key": key, "avatar_url": await storage.url(key)})
+    if previous and previous != key:
+        _delete_after_commit(session, storage, previous)
+    return user
+
+
+async def remove_avatar(session: AsyncSession, storage: StorageProvider, user: User) -> User:
+    previous = user.avatar_key
+    await UserRepository(session).update(user, {"avatar_key": None, "avatar_url": None})
+    if previous:
+        _delete_after_commit(session, storage, previous)
+    return user
+
+
+def _delete_after_commit(session: AsyncSession, storage: StorageProvider, key: str) -> None:
+    async def delete() -> None:
+        await storage.delete(key)
+
+    on_commit(session, delete)

@@ -17,7 +17,9 @@ import tempfile
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Annotated, Any, Protocol
+
+from fastapi import Depends, Request
 
 from mosaic.core.config import Settings
 from mosaic.core.errors import PayloadTooLarge
@@ -200,3 +202,11 @@ def build_storage(settings: Settings) -> StorageProvider:
     if settings.STORAGE_PROVIDER == "s3":
         return S3Storage(settings)
     return LocalStorage(settings.MEDIA_ROOT)
+
+
+def get_storage(request: Request) -> StorageProvider:
+    storage: StorageProvider = request.app.state.storage
+    return storage
+
+
+StorageDep = Annotated[StorageProvider, Depends(get_storage)]
