@@ -162,7 +162,9 @@ class ExpressScanner:
 
     # -- statements ---------------------------------------------------------------------------
 
-    def exec(self, node: Node, module: Module, scope: Scope) -> None:
+    def exec(self, node: Node | None, module: Module, scope: Scope) -> None:
+        if node is None:
+            return
         kind = node.type
         if kind in {"lexical_declaration", "variable_declaration"}:
             for declarator in node.named_children:
@@ -246,16 +248,18 @@ class ExpressScanner:
                 name = declarator.child_by_field_name("name")
                 if name is not None and name.type == "identifier":
                     exports[text(name)] = scope.get(text(name))
-            name = declaration.child_by_field_name("name")
-            if declaration.type == "function_declaration" and name is not None:
-                exports[text(name)] = scope.get(text(name))
+            function_name = declaration.child_by_field_name("name")
+            if declaration.type == "function_declaration" and function_name is not None:
+                exports[text(function_name)] = scope.get(text(function_name))
+                if any(child.type == "default" for child in node.children):
+                    exports["default"] = exports[text(function_name)]
         elif value is not None:
             exports["default"] = self.eval(value, module, scope)
         for clause in (c for c in node.named_children if c.type == "export_clause"):
             for spec in clause.named_children:
-                name = text(spec.child_by_field_name("name"))
+                local = text(spec.child_by_field_name("name"))
                 alias = spec.child_by_field_name("alias")
-                exports[text(alias) if alias else name] = scope.get(name)
+                exports[text(alias) if alias else local] = scope.get(local)
 
     def for_of(self, node: Node, module: Module, scope: Scope) -> None:
         right = self.eval(node.child_by_field_name("right"), module, scope)
@@ -502,7 +506,7 @@ class ExpressScanner:
         prefix: Any = "/"
         if values and self.is_mount_path(values[0], arg_nodes[0], len(values)):
             prefix, values, arg_nodes = values[0], values[1:], arg_nodes[1:]
-        items = []
+        items: list[Router | str] = []
         for value, arg in zip(values, arg_nodes, strict=True):
             if isinstance(value, dict) and isinstance(value.get("default"), Router):
                 value = value["default"]

@@ -165,11 +165,11 @@ class LaravelScanner:
             items: list[Any] = []
             keyed: dict[str, Any] = {}
             for element in node.named_children:
-                parts = element.named_children
-                if len(parts) == 2:
-                    keyed[str(self.value(parts[0], variables))] = self.value(parts[1], variables)
-                elif parts:
-                    items.append(self.value(parts[0], variables))
+                children = element.named_children
+                if len(children) == 2:
+                    keyed[str(self.value(children[0], variables))] = self.value(children[1], variables)
+                elif children:
+                    items.append(self.value(children[0], variables))
             return keyed or items
         if node.type == "class_constant_access_expression":
             return text(node.named_children[0])

@@ -83,7 +83,9 @@ class NestScanner:
                     if isinstance(evaluated, str | list | dict):
                         self.constants[text(name)] = evaluated
 
-    def value(self, node: Node) -> Any:
+    def value(self, node: Node | None) -> Any:
+        if node is None:
+            return Dynamic("")
         if node.type == "string":
             return string_value(node)
         if node.type == "template_string":
