@@ -300,6 +300,10 @@ async def set_avatar(
     The key is `avatars/{user_id}/{timestamp}_{uuid}.{detected_ext}`; the previous file is
     deleted once the new one is committed.
     """
+    name = upload.filename or ""
+    if any(mark in name for mark in ("/", "\\", "\x00", "..")) or len(name) > 255:
+        # The name is never used for storage; a name like this is an attack, refused outright.
+        raise InvalidInput("Invalid file name", code="INVALID_FILENAME")
     max_bytes = settings.MAX_AVATAR_SIZE_MB * 1024 * 1024
     data = await read_upload(upload, max_bytes)
     image = await asyncio.to_thread(

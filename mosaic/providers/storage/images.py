@@ -68,7 +68,11 @@ def check_image(data: bytes, *, allowed_types: list[str], max_pixels: int, max_f
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=formats)
-        except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise InvalidInput(
+                f"Image is too large: at most {max_pixels} pixels", code="IMAGE_TOO_LARGE"
+            ) from exc
+        except UnidentifiedImageError as exc:
             raise UnsupportedMediaType(
                 "File is not an allowed image (" + ", ".join(formats) + ")", code="UNSUPPORTED_IMAGE"
             ) from exc
