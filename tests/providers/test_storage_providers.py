@@ -72,7 +72,7 @@ async def test_local_storage_round_trip_and_delete(tmp_path: Path):
 async def test_local_storage_refuses_keys_that_could_escape(tmp_path: Path, key: str):
     with pytest.raises(InvalidKey):
         await LocalStorage(tmp_path / "media").upload(key, b"x", content_type="text/plain")
-    assert not any((tmp_path).rglob("*.*"))
+    assert not any(tmp_path.rglob("*.*"))  # noqa: ASYNC240 - a test reading its own tmp dir
 
 
 async def test_streaming_limit_refuses_and_leaves_nothing(tmp_path: Path):
@@ -176,7 +176,7 @@ async def test_an_animated_gif_under_the_caps_is_accepted(client: httpx.AsyncCli
     )
     assert response.status_code == 201, response.text
     served = await client.get(response.json()["data"]["avatar_url"])
-    assert Image.open(io.BytesIO(served.content)).n_frames == 5
+    assert getattr(Image.open(io.BytesIO(served.content)), "n_frames", 1) == 5
 
 
 # -- S3 through a moto server ------------------------------------------------------------------
