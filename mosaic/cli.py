@@ -121,6 +121,35 @@ def create_superadmin() -> None:
     typer.echo("superadmin created" if created else "superadmin already exists")
 
 
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored wallet credential with the newest WALLET_ENCRYPTION_KEYS key.
+
+    Idempotent. Keep the old keys configured (after the new one) until this reports 0 unreadable.
+    """
+    from mosaic.core.database import Database
+    from mosaic.core.logging import configure_logging
+    from mosaic.trading.user_wallets.service import RotationReport, rotate_credentials
+
+    settings = get_settings()
+    configure_logging(settings)
+
+    async def run() -> RotationReport:
+        database = Database(settings)
+        try:
+            async with database.transaction() as session:
+                return await rotate_credentials(session, settings)
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(run())
+    typer.echo(f"rotated {report.rotated} wallet credential(s) to the newest key")
+    if report.unreadable:
+        ids = ", ".join(str(row_id) for row_id in report.unreadable)
+        typer.echo(f"{len(report.unreadable)} row(s) no configured key can decrypt: {ids}", err=True)
+        raise typer.Exit(code=1)
+
+
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Worker processes (prefork) or threads.")] = 2,

@@ -37,6 +37,7 @@ API_PREFIX = "/api/v1"
 # Every domain package Mosaic ships, by the name `MOSAIC_DOMAINS` uses. `accounts` is always on.
 KNOWN_DOMAINS: dict[str, str] = {
     "accounts": "mosaic.accounts",
+    "trading": "mosaic.trading",
 }
 ALWAYS_ON = ("accounts",)
 

@@ -227,6 +227,21 @@ OWNER_ROUTES = {
     ("POST", "/api/v1/auth/change-password"),
     ("POST", "/api/v1/users/me/avatar"),
     ("DELETE", "/api/v1/users/me/avatar"),
+    # trading: the caller's own resources; ownership is the check (another user's id is a 404)
+    *{(m, "/api/v1/user-wallets") for m in ("GET", "POST")},
+    *{(m, "/api/v1/user-wallets/{user_wallet_id}") for m in ("GET", "PUT", "DELETE")},
+    *{(m, "/api/v1/trades") for m in ("GET", "POST")},
+    ("GET", "/api/v1/trades/summary"),
+    *{(m, "/api/v1/trades/{trade_id}") for m in ("GET", "PUT", "DELETE")},
+    ("POST", "/api/v1/trades/{trade_id}/close"),
+    ("POST", "/api/v1/trades/{trade_id}/cancel"),
+    *{(m, "/api/v1/user-prompts") for m in ("GET", "POST")},
+    *{(m, "/api/v1/user-prompts/{user_prompt_id}") for m in ("GET", "PUT", "DELETE")},
+    ("POST", "/api/v1/prompts/mine"),
+    # trading catalogues: any authenticated user reads active entries and public templates
+    *{("GET", f"/api/v1/{res}") for res in ("wallets", "agents", "prompts")},
+    *{("GET", f"/api/v1/{res}/{{{res[:-1]}_id}}") for res in ("wallets", "agents", "prompts")},
+    *{(m, "/api/v1/prompts/mine/{prompt_id}") for m in ("PUT", "DELETE")},
 }
 
 

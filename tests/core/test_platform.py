@@ -11,7 +11,12 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from mosaic.core.config import EXAMPLE_JWT_SECRET, EXAMPLE_SUPERADMIN_PASSWORD, Settings
+from mosaic.core.config import (
+    DEV_WALLET_ENCRYPTION_KEY,
+    EXAMPLE_JWT_SECRET,
+    EXAMPLE_SUPERADMIN_PASSWORD,
+    Settings,
+)
 from mosaic.core.logging import build_handler, redact_text
 from mosaic.main import create_app, resolve_domain_names
 from tests.conftest import make_settings
@@ -22,6 +27,7 @@ SAFE_PRODUCTION: dict[str, Any] = {
     "SUPERADMIN_PASSWORD": "A-unique-and-long-password-9",
     "DEBUG": False,
     "DATABASE_URL": "postgresql://mosaic@db:5432/mosaic",
+    "WALLET_ENCRYPTION_KEYS": "hVfFIMpjAJWXlJcGK5RKrvySe4_wZQ8SMFFQQwz0yYU=",
 }
 
 
@@ -90,6 +96,8 @@ def test_production_accepts_safe_settings():
         ({"SUPERADMIN_PASSWORD": EXAMPLE_SUPERADMIN_PASSWORD}, "SUPERADMIN_PASSWORD is the example value"),
         ({"DEBUG": True}, "DEBUG must be false"),
         ({"DATABASE_URL": "sqlite+aiosqlite:///var/x.db"}, "production needs PostgreSQL"),
+        ({"WALLET_ENCRYPTION_KEYS": None}, "WALLET_ENCRYPTION_KEYS is not set"),
+        ({"WALLET_ENCRYPTION_KEYS": DEV_WALLET_ENCRYPTION_KEY}, "contains the development key"),
     ],
 )
 def test_production_refuses_each_unsafe_default(override, message):

@@ -1,0 +1,54 @@
+"""Trading: wallet, agent and prompt catalogues; a user's wallets, trades and custom prompts.
+
+Permission model: permissions guard catalogue administration only. Any authenticated user reads
+the active catalogue entries and public prompt templates; `wallets:read` / `agents:read` also
+show inactive and soft-deleted entries (admin views); writes need `<resource>:write` / `:delete`.
+The `admin` role holds every trading permission; `user` holds none. A user's own resources
+(connected wallets, trades, custom and private prompts) need no permission: ownership is the
+check, and another user's id answers 404. `prompts:read`, `trades:*`, `agents:execute` and
+`flows:*` are declared as seed 003 lists them, for the admin role and the flows module.
+"""
+
+from mosaic.accounts.plans.limits import register_limit_counter
+from mosaic.core.domain import Domain, PermissionSpec
+from mosaic.trading.agents.router import router as agents_router
+from mosaic.trading.prompts.router import router as prompts_router
+from mosaic.trading.seed import seed
+from mosaic.trading.trades.router import router as trades_router
+from mosaic.trading.trades.service import trades_opened_today
+from mosaic.trading.user_prompts.router import router as user_prompts_router
+from mosaic.trading.user_wallets.router import router as user_wallets_router
+from mosaic.trading.user_wallets.service import count_live_connections
+from mosaic.trading.wallets.router import router as wallets_router
+
+_ACTIONS = {
+    "wallets": ("read", "write", "delete"),
+    "agents": ("read", "write", "delete", "execute"),
+    "prompts": ("read", "write", "delete"),
+    "trades": ("read", "write"),
+    "flows": ("read", "write", "execute"),
+}
+
+PERMISSIONS = [
+    PermissionSpec(resource, action, f"{action.capitalize()} {resource}")
+    for resource, actions in _ACTIONS.items()
+    for action in actions
+]
+
+register_limit_counter("wallets", count_live_connections)
+register_limit_counter("trades_per_day", trades_opened_today)
+
+domain = Domain(
+    name="trading",
+    routers=(
+        wallets_router,
+        agents_router,
+        prompts_router,
+        user_wallets_router,
+        trades_router,
+        user_prompts_router,
+    ),
+    permissions=PERMISSIONS,
+    default_roles={"admin": ["*"]},
+    seed=seed,
+)

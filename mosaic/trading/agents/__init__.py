@@ -1,0 +1,1 @@
+"""Agent catalogue: the AI models flows can run (admin-managed)."""

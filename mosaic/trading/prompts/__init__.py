@@ -1,0 +1,1 @@
+"""Prompts: public templates (admin-managed) and a user's own private prompts."""

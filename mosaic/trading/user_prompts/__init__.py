@@ -1,0 +1,1 @@
+"""A user's custom prompts, optionally based on a template."""

@@ -1,0 +1,1 @@
+"""A user's connected wallets, with their credentials encrypted at rest."""

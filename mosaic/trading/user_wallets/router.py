@@ -1,0 +1,116 @@
+"""HTTP layer of connected wallets: the caller's own only; another user's id answers 404."""
+
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from mosaic.accounts.deps import CurrentUser
+from mosaic.accounts.plans.limits import require_within_limit
+from mosaic.core.deps import SessionDep, SettingsDep
+from mosaic.core.envelope import Envelope, created, ok
+from mosaic.core.errors import error_responses
+from mosaic.core.pagination import Page, Pagination
+from mosaic.trading.user_wallets import service
+from mosaic.trading.user_wallets.crypto import CredentialCipher
+from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
+
+router = APIRouter(prefix="/user-wallets", tags=["user-wallets"])
+
+
+@lru_cache(maxsize=4)
+def _cipher(keys: tuple[bytes, ...]) -> CredentialCipher:
+    return CredentialCipher(keys)
+
+
+def get_cipher(settings: SettingsDep) -> CredentialCipher:
+    return _cipher(tuple(settings.wallet_encryption_keys))
+
+
+CipherDep = Annotated[CredentialCipher, Depends(get_cipher)]
+
+
+@router.get(
+    "",
+    response_model=Envelope[Page[UserWalletOut]],
+    summary="List my connected wallets",
+    responses=error_responses(401),
+)
+async def list_user_wallets(
+    session: SessionDep,
+    page: Pagination,
+    user: CurrentUser,
+    cipher: CipherDep,
+    wallet_id: uuid.UUID | None = None,
+    is_active: bool | None = None,
+) -> Envelope[Page[UserWalletOut]]:
+    rows, total = await service.list_connections(
+        session, user.id, page, wallet_id=wallet_id, is_active=is_active
+    )
+    return ok(
+        Page[UserWalletOut].build([service.to_out(cipher, r) for r in rows], total, page),
+        "Wallets retrieved successfully",
+    )
+
+
+@router.post(
+    "",
+    response_model=Envelope[UserWalletOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Connect a wallet",
+    description="Credentials are encrypted at rest and only ever returned masked. Counts against "
+    "the plan's `wallets` limit (402 PLAN_LIMIT_REACHED).",
+    responses=error_responses(401, 402, 404),
+    dependencies=[Depends(require_within_limit("wallets"))],
+)
+async def connect_wallet(
+    body: UserWalletIn, session: SessionDep, user: CurrentUser, cipher: CipherDep
+) -> Envelope[UserWalletOut]:
+    row = await service.connect(session, cipher, user.id, body)
+    return created(service.to_out(cipher, row), "Wallet connected successfully")
+
+
+@router.get(
+    "/{user_wallet_id}",
+    response_model=Envelope[UserWalletOut],
+    summary="Get one of my connected wallets",
+    responses=error_responses(401, 404),
+)
+async def get_user_wallet(
+    user_wallet_id: uuid.UUID, session: SessionDep, user: CurrentUser, cipher: CipherDep
+) -> Envelope[UserWalletOut]:
+    row = await service.get_connection(session, user.id, user_wallet_id)
+    return ok(service.to_out(cipher, row), "Wallet retrieved successfully")
+
+
+@router.put(
+    "/{user_wallet_id}",
+    response_model=Envelope[UserWalletOut],
+    summary="Replace credentials or (de)activate one of my connected wallets",
+    responses=error_responses(401, 404),
+)
+async def update_user_wallet(
+    user_wallet_id: uuid.UUID,
+    body: UserWalletUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    cipher: CipherDep,
+) -> Envelope[UserWalletOut]:
+    row = await service.update_connection(session, cipher, user.id, user_wallet_id, body)
+    return ok(service.to_out(cipher, row), "Wallet updated successfully")
+
+
+@router.delete(
+    "/{user_wallet_id}",
+    response_model=Envelope[None],
+    summary="Disconnect one of my wallets (soft delete; credentials are wiped)",
+    responses=error_responses(401, 404),
+)
+async def delete_user_wallet(
+    user_wallet_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> Envelope[None]:
+    await service.disconnect(session, user.id, user_wallet_id)
+    return ok(None, "Wallet disconnected successfully")

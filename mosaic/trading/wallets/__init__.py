@@ -1,0 +1,1 @@
+"""Wallet catalogue: the exchanges and wallets users can connect (admin-managed)."""
