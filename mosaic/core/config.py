@@ -6,6 +6,8 @@ dependency), which is what lets a test build an app with any configuration it ne
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,6 +19,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 EXAMPLE_JWT_SECRET = "your-super-secret-jwt-key-change-this-in-production"
 EXAMPLE_SUPERADMIN_PASSWORD = "SuperSecurePassword123!"
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///var/mosaic.db"
+# Development-only key for wallet credentials, public in this repository so `make run` works with
+# no configuration. Production refuses it (and refuses to start with no key at all).
+DEV_WALLET_ENCRYPTION_KEY = "bW9zYWljLWRldi13YWxsZXQta2V5LW5vdC1zZWNyZXQ="
 
 Environment = Literal["development", "staging", "production", "test"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -33,7 +38,12 @@ class Settings(BaseSettings):
     """Every configuration value of Mosaic, documented one by one in `.env.example`."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=True,
+        # A rejected value may be a secret (a malformed key): errors name the setting, not the value.
+        hide_input_in_errors=True,
     )
 
     # App
@@ -146,6 +156,10 @@ class Settings(BaseSettings):
     # Health checks
     HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
 
+    # Trading: wallet credentials at rest (AES-256-GCM). Comma-separated url-safe base64 32-byte
+    # keys, newest first: the first encrypts, all decrypt, `mosaic rotate-keys` moves rows to the first.
+    WALLET_ENCRYPTION_KEYS: SecretStr | None = None
+
     # AI provider (mosaic.providers.ai): offline by default; keys only ever as SecretStr.
     AI_PROVIDER: Literal["offline", "openai", "openai_compatible", "deepseek", "anthropic"] = "offline"
     AI_MODEL: str | None = None
@@ -180,6 +194,14 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite://" + value[len("sqlite://") :]
         return value
 
+    @field_validator("WALLET_ENCRYPTION_KEYS")
+    @classmethod
+    def _wallet_keys_decode(cls, value: SecretStr | None) -> SecretStr | None:
+        """A malformed key stops start-up here rather than failing the first wallet write."""
+        if value is not None:
+            _decode_wallet_keys(value.get_secret_value())
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         """A production process must not start with a value anyone can read in this repository."""
@@ -197,6 +219,10 @@ class Settings(BaseSettings):
             problems.append("DEBUG must be false in production")
         if self.is_sqlite:
             problems.append("DATABASE_URL points at SQLite; production needs PostgreSQL")
+        if self.WALLET_ENCRYPTION_KEYS is None:
+            problems.append("WALLET_ENCRYPTION_KEYS is not set; generate a key (see .env.example)")
+        elif DEV_WALLET_ENCRYPTION_KEY in _split_csv(self.WALLET_ENCRYPTION_KEYS.get_secret_value()):
+            problems.append("WALLET_ENCRYPTION_KEYS contains the development key; generate a new key")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
@@ -208,6 +234,14 @@ class Settings(BaseSettings):
     @property
     def google_enabled(self) -> bool:
         return bool(self.GOOGLE_CLIENT_ID and self.GOOGLE_CLIENT_SECRET and self.GOOGLE_REDIRECT_URI)
+
+    @property
+    def wallet_encryption_keys(self) -> list[bytes]:
+        """The wallet credential keys, newest first; the public development key when none is set."""
+        configured = self.WALLET_ENCRYPTION_KEYS
+        return _decode_wallet_keys(
+            configured.get_secret_value() if configured is not None else DEV_WALLET_ENCRYPTION_KEY
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -222,6 +256,22 @@ class Settings(BaseSettings):
         if self.LOG_FORMAT == "auto":
             return self.ENVIRONMENT in ("production", "staging")
         return self.LOG_FORMAT == "json"
+
+
+def _decode_wallet_keys(raw: str) -> list[bytes]:
+    keys = []
+    for item in _split_csv(raw):
+        try:
+            key = base64.urlsafe_b64decode(item.encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            key = b""
+        if len(key) != 32:
+            # Never echo the value: it is a secret even when malformed.
+            raise ValueError("WALLET_ENCRYPTION_KEYS must be url-safe base64 32-byte keys, comma-separated")
+        keys.append(key)
+    if not keys:
+        raise ValueError("WALLET_ENCRYPTION_KEYS is empty")
+    return keys
 
 
 @lru_cache
