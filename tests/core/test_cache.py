@@ -14,6 +14,8 @@ from tests.conftest import TEST_REDIS_URL
 from tests.core.conftest import mount_widgets
 from tests.core.widgets import WidgetRepository
 
+REDIS_URL = TEST_REDIS_URL or "redis://127.0.0.1:6379/15"  # only used by tests marked redis
+
 
 def test_keys_are_module_operation_hash_and_scoped_by_user():
     assert params_hash({"a": 1, "b": 2}) == params_hash({"b": 2, "a": 1})
@@ -29,6 +31,7 @@ async def test_memory_cache_tags_ttl_and_copy_semantics():
     await cache.set("users:me:1:x", {"name": "a"}, tags=["roles"])
     await cache.set("plans:list:y", [1, 2])
     value = await cache.get("users:me:1:x")
+    assert isinstance(value, dict)
     value["name"] = "mutated"
     assert await cache.get("users:me:1:x") == {"name": "a"}
     await cache.invalidate("roles")
@@ -103,7 +106,7 @@ def _prefix() -> str:
 async def redis():
     from redis.asyncio import Redis
 
-    client = Redis.from_url(TEST_REDIS_URL)
+    client = Redis.from_url(REDIS_URL)
     yield client
     await client.aclose()
 
@@ -115,7 +118,7 @@ async def _keys(redis, prefix: str, pattern: str) -> list[str]:
 @pytest.mark.redis
 async def test_redis_serves_hits_scopes_by_user_and_invalidates_on_update(make_client, redis):
     prefix = _prefix()
-    _, client = await make_client(REDIS_URL=TEST_REDIS_URL, REDIS_KEY_PREFIX=prefix)
+    _, client = await make_client(REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=prefix)
     alice = await new_account(client, first_name="Alice")
     bob = await new_account(client, first_name="Bob")
     await client.get("/api/v1/users/me", headers=alice.headers)
@@ -145,7 +148,7 @@ async def test_redis_serves_hits_scopes_by_user_and_invalidates_on_update(make_c
 @pytest.mark.redis
 async def test_redis_delete_pattern_uses_scan(redis):
     prefix = _prefix()
-    cache = RedisCache(TEST_REDIS_URL, 60, prefix)
+    cache = RedisCache(REDIS_URL, 60, prefix)
     try:
         for index in range(30):
             await cache.set(f"plans:list:{index}", index)
