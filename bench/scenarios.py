@@ -1,0 +1,64 @@
+"""The scenarios: what each drives, on which server, and what it means (docs/performance.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bench.report import BACKPRESSURE, BARE
+from bench.seed import API, BENCH_EMAIL, BENCH_PASSWORD, TRADE_BODY
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    label: str
+    method: str
+    path: str
+    auth: bool = False
+    body: bytes | None = None
+    bare: bool = False  # runs against the bare FastAPI app instead of Mosaic
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Type": "application/json"} if self.body is not None else {}
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value).encode()
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario(BARE, "bare FastAPI endpoint", "GET", "/bare", bare=True),
+        Scenario("live", "GET /health/live", "GET", "/health/live"),
+        Scenario(
+            "login",
+            "POST /auth/login",
+            "POST",
+            f"{API}/auth/login",
+            body=_json({"email": BENCH_EMAIL, "password": BENCH_PASSWORD}),
+        ),
+        Scenario("me", "GET /users/me", "GET", f"{API}/users/me", auth=True),
+        Scenario("trades", "GET /trades?limit=50", "GET", f"{API}/trades?limit=50", auth=True),
+        Scenario("plans", "GET /plans", "GET", f"{API}/plans"),
+        Scenario("trade_create", "POST /trades", "POST", f"{API}/trades", auth=True, body=_json(TRADE_BODY)),
+        Scenario("notifications", "GET /notifications", "GET", f"{API}/notifications", auth=True),
+        # 256 connections on one worker against the pool: complete or 503 + Retry-After, never stall.
+        Scenario(BACKPRESSURE, "GET /users/me at 256 conns", "GET", f"{API}/users/me", auth=True),
+    )
+}
+GOAL_SCENARIO, GOAL_RATIO = "me", 0.5
+BACKPRESSURE_CONNECTIONS = 256
+BACKPRESSURE_WORKERS = 1
+
+
+def select(names: str | None) -> list[Scenario]:
+    if not names:
+        return list(SCENARIOS.values())
+    wanted = [name.strip() for name in names.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in SCENARIOS]
+    if unknown:
+        raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    return [SCENARIOS[name] for name in wanted]
