@@ -121,6 +121,14 @@ async def test_avatar_upload_serves_replaces_and_deletes(client: httpx.AsyncClie
     assert stored_files(media, account.id) == []
 
 
+async def test_media_answers_404_envelopes_for_missing_or_escaping_paths(make_client, tmp_path: Path):
+    _, fresh = await make_client(MEDIA_ROOT=str(tmp_path / "not-yet-created"), SEED_ON_STARTUP=False)
+    for path in ("/media/none.png", "/media/avatars/../../etc/passwd", "/media/%2e%2e/%2e%2e/etc/passwd"):
+        response = await fresh.get(path)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
 async def test_avatar_needs_authentication(client: httpx.AsyncClient):
     response = await client.post(AVATAR, files={"file": ("me.png", png(), "image/png")})
     assert response.status_code == 401

@@ -86,6 +86,8 @@ async def spool(source: Source, max_bytes: int | None, target: IO[bytes]) -> int
 class LocalStorage:
     def __init__(self, root: Path, url_prefix: str = MEDIA_URL_PREFIX) -> None:
         self.root = root.resolve()
+        # Created up front: the `/media` static mount refuses to serve from a missing folder.
+        self.root.mkdir(parents=True, exist_ok=True)
         self.url_prefix = url_prefix.rstrip("/")
 
     def path(self, key: str) -> Path:
