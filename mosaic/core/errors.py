@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -177,11 +178,30 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     return envelope_response(exc.status_code, exc.error_code, exc.message, exc.details, exc.headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path, not only of the first route that matched it (RFC 9110 §15.5.6).
+
+    Starlette answers 405 from the first route whose path matches, so `/users/me` (three routes)
+    would advertise `Allow: GET` alone.
+    """
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    path = path[len(root) :] if root and path.startswith(root) else path
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code, default = STATUS_CODES.get(exc.status_code, ("HTTP_ERROR", "Request failed"))
     message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else default
-    return envelope_response(exc.status_code, code, message, None, exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return envelope_response(exc.status_code, code, message, None, headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -207,6 +227,10 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     return envelope_response(500, "INTERNAL_ERROR", "Internal server error")
 
 
+# PostgreSQL refuses text it cannot store (a NUL byte: 22021; 22P05): the client's input, not a bug.
+UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -221,6 +245,8 @@ def install_error_handlers(app: FastAPI) -> None:
 async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     """A lost connection or a locked/unreachable database is an outage (503); anything else is a bug."""
     assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT:
+        return envelope_response(422, "VALIDATION_ERROR", "Text contains characters that cannot be stored")
     if exc.connection_invalidated or isinstance(exc, OperationalError):
         return await _database_unavailable(request, exc)
     return await _unhandled(request, exc)
@@ -234,5 +260,5 @@ def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-# Documented on every API route: they can happen anywhere.
-COMMON_ERROR_RESPONSES = error_responses(422, 429, 500)
+# Documented on every API route: they can happen anywhere (400: a body that cannot be decoded).
+COMMON_ERROR_RESPONSES = error_responses(400, 422, 429, 500)

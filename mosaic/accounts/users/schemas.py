@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Self
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mosaic.accounts.rbac.schemas import RoleSummary
 from mosaic.accounts.users.models import User
@@ -96,7 +96,9 @@ class AdminUserUpdate(ProfileFields):
 
 class UserOut(BaseModel):
     id: uuid.UUID
-    email: EmailStr = Field(examples=["jane.doe@example.com"])
+    # Not EmailStr: stored addresses are not re-validated on the way out. An external identity
+    # without an email gets a `@external.invalid` placeholder that EmailStr rejects (a 500).
+    email: str = Field(examples=["jane.doe@example.com"], json_schema_extra={"format": "email"})
     first_name: str = Field(examples=["Jane"])
     last_name: str = Field(examples=["Doe"])
     birthday: Birthday | None

@@ -50,9 +50,11 @@ class JWKSCache:
         finally:
             if self._client is None:
                 await client.aclose()
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+            raise ValueError("not a JWKS document")
         keys: dict[str, jwt.PyJWK] = {}
-        for entry in document.get("keys", []):
-            kid = entry.get("kid")
+        for entry in document["keys"]:
+            kid = entry.get("kid") if isinstance(entry, dict) else None
             if not kid:
                 continue
             try:
@@ -76,8 +78,8 @@ class JWKSCache:
                     await self._fetch()
                 except (httpx.HTTPError, ValueError) as exc:
                     logger.warning("JWKS fetch from issuer failed: %s", type(exc).__name__)
-                    if not self._keys:
-                        raise ServiceUnavailable("Identity provider unavailable") from exc
+            if not self._keys:  # cold and the issuer is down (or inside the refetch floor after a failure)
+                raise ServiceUnavailable("Identity provider unavailable")
             return self._keys.get(kid)
 
 
