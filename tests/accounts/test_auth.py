@@ -364,7 +364,9 @@ async def test_verification_link_uses_frontend_url_not_the_host_header(client, s
     (message,) = outbox_messages(settings, email, "verification")
     for part in message.walk():  # the plain-text and the HTML alternative
         if part.get_content_maintype() == "text":
-            body = part.get_payload(decode=True).decode()
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            body = payload.decode()
             assert "http://frontend.test/verify-email?token=" in body and "evil.example" not in body
 
 
