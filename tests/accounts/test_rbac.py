@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from mosaic.accounts.deps import require_permission
 from tests.accounts.conftest import Account, new_account, set_role
@@ -219,8 +220,21 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/reset-password"),
     ("GET", "/api/v1/auth/google/redirect"),
     ("GET", "/api/v1/auth/google/callback"),
+    ("GET", "/api/v1/plans"),
+    ("GET", "/api/v1/plans/{plan_id}"),
 }
 OWNER_ROUTES = {
+    ("GET", "/api/v1/users/me/plans"),
+    ("POST", "/api/v1/users/me/plans"),
+    ("PUT", "/api/v1/users/me/plans/{user_plan_id}"),
+    ("DELETE", "/api/v1/users/me/plans/{user_plan_id}"),
+    ("GET", "/api/v1/users/me/settings"),
+    ("PUT", "/api/v1/users/me/settings"),
+    ("GET", "/api/v1/notifications"),
+    ("GET", "/api/v1/notifications/unread-count"),
+    ("PUT", "/api/v1/notifications/view-all"),
+    ("PUT", "/api/v1/notifications/{notification_id}/view"),
+    ("DELETE", "/api/v1/notifications/{notification_id}"),
     ("GET", "/api/v1/users/me"),
     ("PUT", "/api/v1/users/me"),
     ("DELETE", "/api/v1/users/me"),
@@ -245,13 +259,13 @@ OWNER_ROUTES = {
 }
 
 
-def _dependency_calls(route: APIRoute) -> list[object]:
-    stack = list(route.dependant.dependencies)
+def _dependency_calls(dependant: Any) -> list[object]:
+    stack = list(dependant.dependencies)
     calls: list[object] = []
     while stack:
-        dependant = stack.pop()
-        calls.append(dependant.call)
-        stack.extend(dependant.dependencies)
+        current = stack.pop()
+        calls.append(current.call)
+        stack.extend(current.dependencies)
     return calls
 
 
@@ -259,15 +273,40 @@ def _is_public_prefix(path: str) -> bool:
     return path.startswith(("/docs", "/openapi", "/redoc"))
 
 
-async def test_every_admin_or_mutating_route_has_a_permission_or_is_allow_listed(app):
-    unguarded = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or _is_public_prefix(route.path):
+def api_routes(app: Any) -> list[tuple[str, str, Any]]:
+    """(method, full path, dependant) of every API route, included routers expanded.
+
+    FastAPI keeps included routers as wrappers in `app.routes`; `iter_route_contexts` yields the
+    routes with their full paths and inherited (router-level) dependencies.
+    """
+    found = []
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or _is_public_prefix(str(route.path)):
             continue
         for method in route.methods or ():
-            key = (method, route.path)
-            if key in PUBLIC_ROUTES or key in OWNER_ROUTES:
-                continue
-            if not any(isinstance(call, require_permission) for call in _dependency_calls(route)):
-                unguarded.append(key)
+            found.append((method, str(route.path), route.dependant))
+    return found
+
+
+async def test_every_admin_or_mutating_route_has_a_permission_or_is_allow_listed(app):
+    routes = api_routes(app)
+    assert len(routes) > 40  # the walk sees the included routers, not just the app's own routes
+    guarded = [
+        (method, path)
+        for method, path, dependant in routes
+        if any(isinstance(call, require_permission) for call in _dependency_calls(dependant))
+    ]
+    assert ("POST", "/api/v1/roles") in guarded and ("GET", "/api/v1/users") in guarded
+    unguarded = [
+        (method, path)
+        for method, path, dependant in routes
+        if (method, path) not in PUBLIC_ROUTES
+        and (method, path) not in OWNER_ROUTES
+        and (method, path) not in guarded
+    ]
     assert unguarded == [], f"routes without require_permission and not allow-listed: {unguarded}"
+
+
+async def test_allow_lists_name_only_routes_that_exist(app):
+    existing = {(method, path) for method, path, _ in api_routes(app)}
+    assert (PUBLIC_ROUTES | OWNER_ROUTES) - existing == set()
