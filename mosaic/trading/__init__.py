@@ -6,12 +6,17 @@ show inactive and soft-deleted entries (admin views); writes need `<resource>:wr
 The `admin` role holds every trading permission; `user` holds none. A user's own resources
 (connected wallets, trades, custom and private prompts) need no permission: ownership is the
 check, and another user's id answers 404. `prompts:read`, `trades:*`, `agents:execute` and
-`flows:*` are declared as seed 003 lists them, for the admin role and the flows module.
+`flows:*` are declared as seed 003 lists them, for the admin role. A user's flows and their runs
+need none of them either: `flows:execute` is not required to run one's own flow (ownership is
+the check, the plan's `flows` and `agents` limits are the quota).
 """
 
 from mosaic.accounts.plans.limits import register_limit_counter
 from mosaic.core.domain import Domain, PermissionSpec
 from mosaic.trading.agents.router import router as agents_router
+from mosaic.trading.flows.router import router as flows_router
+from mosaic.trading.flows.router import runs_router as flow_runs_router
+from mosaic.trading.flows.service import count_flow_agents, count_live_flows
 from mosaic.trading.prompts.router import router as prompts_router
 from mosaic.trading.seed import seed
 from mosaic.trading.trades.router import router as trades_router
@@ -37,6 +42,8 @@ PERMISSIONS = [
 
 register_limit_counter("wallets", count_live_connections)
 register_limit_counter("trades_per_day", trades_opened_today)
+register_limit_counter("flows", count_live_flows)
+register_limit_counter("agents", count_flow_agents)
 
 domain = Domain(
     name="trading",
@@ -47,6 +54,8 @@ domain = Domain(
         user_wallets_router,
         trades_router,
         user_prompts_router,
+        flows_router,
+        flow_runs_router,
     ),
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"]},

@@ -252,6 +252,11 @@ OWNER_ROUTES = {
     *{(m, "/api/v1/user-prompts") for m in ("GET", "POST")},
     *{(m, "/api/v1/user-prompts/{user_prompt_id}") for m in ("GET", "PUT", "DELETE")},
     ("POST", "/api/v1/prompts/mine"),
+    *{(m, "/api/v1/flows") for m in ("GET", "POST")},
+    *{(m, "/api/v1/flows/{flow_id}") for m in ("GET", "PUT", "DELETE")},
+    ("POST", "/api/v1/flows/{flow_id}/run"),
+    ("GET", "/api/v1/flows/{flow_id}/runs"),
+    ("GET", "/api/v1/flow-runs/{run_id}"),
     # trading catalogues: any authenticated user reads active entries and public templates
     *{("GET", f"/api/v1/{res}") for res in ("wallets", "agents", "prompts")},
     *{("GET", f"/api/v1/{res}/{{{res[:-1]}_id}}") for res in ("wallets", "agents", "prompts")},
