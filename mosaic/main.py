@@ -165,7 +165,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Inside the request context (429s carry the request id), before routing (cheap refusals).
     app.add_middleware(RateLimitMiddleware, limiter=limiter)
     # Added last = outermost: CORS headers reach even the 413/415/500 answers of the inner one.
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.MAX_REQUEST_BODY_MB * 1024 * 1024)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.MAX_REQUEST_BODY_MB * 1024 * 1024,
+        max_in_flight=settings.MAX_IN_FLIGHT_REQUESTS,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.CORS_ORIGINS,

@@ -7,9 +7,11 @@ revoked come back in one query; permissions come from the per-process role cache
 
 from __future__ import annotations
 
+import time
 import uuid
+import weakref
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -22,8 +24,9 @@ from mosaic.accounts.rbac.models import Role
 from mosaic.accounts.rbac.service import ADMIN, SUPERADMIN, role_permission_names
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.service import user_for_external_identity
-from mosaic.core.cache import cache_key, get_or_set, request_cache
+from mosaic.core.cache import cache_key, get_or_set, on_local_invalidation, request_cache
 from mosaic.core.config import Settings
+from mosaic.core.database import Database
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.errors import Forbidden, Unauthorized
 from mosaic.core.logging import user_id_var
@@ -48,6 +51,11 @@ class Principal:
         role = self.user.role
         return role is not None and not role.is_deleted and role.name == SUPERADMIN
 
+    @property
+    def is_admin(self) -> bool:
+        role = self.user.role
+        return self.is_superadmin or (role is not None and not role.is_deleted and role.name == ADMIN)
+
     def can(self, permission: str) -> bool:
         return self.is_superadmin or permission in self.permissions
 
@@ -58,35 +66,132 @@ def _usable(user: User | None) -> User:
     return user
 
 
-async def _local_principal(session: AsyncSession, settings: Settings, token: str) -> Principal:
+# Tables whose change may alter who a token belongs to or what it may do.
+_AUTH_TABLES = frozenset({"users", "roles", "permissions", "role_permissions", "revoked_access_tokens"})
+
+
+class PrincipalCache:
+    """Verified principals by token id, for `AUTH_CACHE_TTL_SECONDS`.
+
+    The hot path of every authenticated request: a hit costs no database round trip at all.
+    Any commit in this process that writes users, roles, permissions or revoked tokens clears
+    it at once (logout, deactivation, role and password changes apply on the next request);
+    other processes see such changes within the TTL. The cached `User` is detached and shared:
+    read it, never mutate it — code that changes the user loads it with `load_current_user`.
+    """
+
+    _all: ClassVar[weakref.WeakSet[PrincipalCache]] = weakref.WeakSet()
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        PrincipalCache._all.add(self)
+
+    def get(self, key: str) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            self._entries.pop(key, None)
+            return None
+        return entry[1]
+
+    def put(self, key: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[key] = (time.monotonic() + self.ttl, principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    @classmethod
+    def invalidate_all(cls, tables: set[str]) -> None:
+        if tables & _AUTH_TABLES:
+            for cache in list(cls._all):
+                cache.clear()
+
+
+on_local_invalidation(PrincipalCache.invalidate_all)
+
+
+def principal_cache(request: Request) -> PrincipalCache:
+    cache: PrincipalCache | None = getattr(request.app.state, "principal_cache", None)
+    if cache is None:
+        settings: Settings = request.app.state.settings
+        cache = request.app.state.principal_cache = PrincipalCache(settings.AUTH_CACHE_TTL_SECONDS)
+    return cache
+
+
+_CLAIMS_STATE = "access_claims"
+
+
+def access_claims(request: Request, settings: Settings, token: str) -> dict[str, Any]:
+    """Decode a local access token once per request (the rate limiter may have done it already)."""
+    known = getattr(request.state, _CLAIMS_STATE, None)
+    if known is not None and known[0] == token:
+        claims: dict[str, Any] = known[1]
+        return claims
+    claims = decode_token(settings, token, TokenPurpose.ACCESS)
+    setattr(request.state, _CLAIMS_STATE, (token, claims))
+    return claims
+
+
+async def _local_principal(
+    request: Request, session: AsyncSession, settings: Settings, token: str
+) -> Principal:
     try:
-        claims = decode_token(settings, token, TokenPurpose.ACCESS)
+        claims = access_claims(request, settings, token)
         user_id = uuid.UUID(claims["sub"])
     except (TokenError, ValueError) as exc:
         raise Unauthorized(INVALID_TOKEN) from exc
+    cache = principal_cache(request)
+    cached = cache.get(claims["jti"])
+    if cached is not None:
+        return cached
+    # Loaded in a session of its own, closed before the endpoint runs: the cached objects must
+    # not belong to the request's session, whose rollback would expire them under other requests.
     revoked = exists().where(RevokedAccessToken.jti == claims["jti"]).correlate(None)
-    row = (
-        await session.execute(
-            select(User, revoked.label("revoked")).options(joinedload(User.role)).where(User.id == user_id)
-        )
-    ).first()
-    if row is None or row.revoked:
-        raise Unauthorized(INVALID_TOKEN)
-    user = _usable(row[0])
-    if claims.get("ver") != user.token_version:
-        raise Unauthorized(INVALID_TOKEN)
-    return Principal(user, await role_permission_names(session, user.role), claims)
+    database: Database = request.app.state.database
+    async with database.sessionmaker() as own:
+        row = (
+            await own.execute(
+                select(User, revoked.label("revoked"))
+                .options(joinedload(User.role))
+                .where(User.id == user_id)
+            )
+        ).first()
+        if row is None or row.revoked:
+            raise Unauthorized(INVALID_TOKEN)
+        user = _usable(row[0])
+        if claims.get("ver") != user.token_version:
+            raise Unauthorized(INVALID_TOKEN)
+        principal = Principal(user, await role_permission_names(own, user.role), claims)
+    cache.put(claims["jti"], principal)
+    return principal
 
 
 async def _external_principal(
     request: Request, session: AsyncSession, verifier: ExternalTokenVerifier, token: str
 ) -> Principal:
+    cache = principal_cache(request)
+    key = "ext:" + sha256_hex(token)
+    cached = cache.get(key)
+    if cached is not None and cached.claims.get("exp", 0) > time.time():
+        return cached
     try:
         claims = await verifier.verify(token)
     except ExternalTokenError as exc:
         raise Unauthorized(INVALID_TOKEN) from exc
-    user = _usable(await user_for_external_identity(session, claims))
-    return Principal(user, await role_permission_names(session, user.role), claims, external=True)
+    # Its own unit of work (the first sight creates the user), detached from the request's session.
+    database: Database = request.app.state.database
+    async with database.transaction() as own:
+        user = _usable(await user_for_external_identity(own, claims))
+        principal = Principal(user, await role_permission_names(own, user.role), claims, external=True)
+    cache.put(key, principal)
+    return principal
 
 
 async def get_principal(
@@ -101,12 +206,10 @@ async def get_principal(
     if verifier is not None and verifier.handles(token):
         principal = await _external_principal(request, session, verifier, token)
     else:
-        principal = await _local_principal(session, settings, token)
+        principal = await _local_principal(request, session, settings, token)
     # For the access log, the rate limiter and log lines of this request.
     request.state.user_id = str(principal.user.id)
-    request.state.is_admin = principal.is_superadmin or (
-        principal.user.role is not None and (principal.user.role.name == "admin")
-    )
+    request.state.is_admin = principal.is_admin
     user_id_var.set(str(principal.user.id))
     return principal
 
@@ -115,7 +218,14 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 async def get_current_user(principal: CurrentPrincipal) -> User:
+    """The caller, for reading (it may be the shared cached copy: use `load_current_user` to change it)."""
     return principal.user
+
+
+async def load_current_user(session: AsyncSession, principal: Principal) -> User:
+    """The caller's row, attached to this request's session and fresh from the database."""
+    user = await session.get(User, principal.user.id, options=[joinedload(User.role)], populate_existing=True)
+    return _usable(user)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -179,7 +289,11 @@ async def identify_request(request: Request) -> Identity | None:
         return Identity(f"external:{subject}")
     settings: Settings = request.app.state.settings
     try:
-        user_id = uuid.UUID(decode_token(settings, token, TokenPurpose.ACCESS)["sub"])
+        claims = access_claims(request, settings, token)
+        user_id = uuid.UUID(claims["sub"])
     except (TokenError, ValueError, KeyError):
         return None
+    cached = principal_cache(request).get(claims["jti"])
+    if cached is not None:  # verified recently: no cache round trip for the admin flag either
+        return Identity(f"user:{user_id}", is_admin=cached.is_admin)
     return Identity(f"user:{user_id}", is_admin=await _is_admin(request, user_id))

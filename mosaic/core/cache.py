@@ -293,6 +293,19 @@ def request_cache(request: Request) -> Cache | None:
     return cache
 
 
+_local_listeners: list[Callable[[set[str]], None]] = []
+
+
+def on_local_invalidation(listener: Callable[[set[str]], None]) -> None:
+    """Also tell `listener` (in this process) which tables each commit wrote.
+
+    For in-process caches of hot data (the authenticated principal) that cannot afford a
+    round trip to the shared cache: they drop their entries at once when this process commits
+    a change, and rely on a short TTL for changes made by other processes.
+    """
+    _local_listeners.append(listener)
+
+
 def _queue_invalidation(session: Session, tables: Iterable[str]) -> None:
     cache = session_cache(session)
     names = {name for name in tables if name}
@@ -304,6 +317,8 @@ def _queue_invalidation(session: Session, tables: Iterable[str]) -> None:
 
         async def invalidate() -> None:
             tags = session.info.pop(_PENDING_TAGS, set())
+            for listener in _local_listeners:
+                listener(tags)
             await cache.invalidate(*sorted(tags))
 
         # on_commit only stores the callback in session.info; it accepts the sync session too.

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     DB_POOL_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0)
     DB_POOL_RECYCLE_SECONDS: int = Field(default=1800, ge=-1)
     DB_ECHO: bool = False
+    # Ping each connection on checkout: survives a database restart silently, costs a round trip.
+    DB_POOL_PRE_PING: bool = False
 
     # Redis and cache
     REDIS_URL: str | None = None
@@ -76,6 +78,8 @@ class Settings(BaseSettings):
     JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=1)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=7, ge=1)
+    # A verified access token's principal is reused for this long in-process (0 disables).
+    AUTH_CACHE_TTL_SECONDS: float = Field(default=5.0, ge=0, le=60)
     VERIFY_TOKEN_EXPIRE_HOURS: int = Field(default=48, ge=1)
     RESET_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=5, le=1440)
     OAUTH_STATE_EXPIRE_MINUTES: int = Field(default=10, ge=1, le=60)
@@ -155,6 +159,8 @@ class Settings(BaseSettings):
 
     # Health checks
     HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
+    # Requests in progress per process beyond which new ones get 503 at once (0 disables).
+    MAX_IN_FLIGHT_REQUESTS: int = Field(default=200, ge=0)
 
     # Trading: wallet credentials at rest (AES-256-GCM). Comma-separated url-safe base64 32-byte
     # keys, newest first: the first encrypts, all decrypt, `mosaic rotate-keys` moves rows to the first.

@@ -107,7 +107,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
         db_path = url.split(":///", 1)[-1]
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=settings.DB_ECHO)
+        # The same pool limits as PostgreSQL, so an exhausted pool answers 503 after the timeout.
+        engine = create_async_engine(
+            url,
+            echo=settings.DB_ECHO,
+            pool_size=settings.DB_POOL_SIZE,
+            max_overflow=settings.DB_MAX_OVERFLOW,
+            pool_timeout=settings.DB_POOL_TIMEOUT_SECONDS,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
@@ -117,7 +124,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.DB_MAX_OVERFLOW,
         pool_timeout=settings.DB_POOL_TIMEOUT_SECONDS,
         pool_recycle=settings.DB_POOL_RECYCLE_SECONDS,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.DB_POOL_PRE_PING,
     )
 
 

@@ -47,27 +47,30 @@ def _accepted_content_type(content_type: str) -> bool:
     return media in _ACCEPTED_TYPES or (media.startswith("application/") and media.endswith("+json"))
 
 
-async def _send_envelope(send: Send, status: int, code: str, message: str, request_id: str) -> None:
+async def _send_envelope(
+    send: Send, status: int, code: str, message: str, request_id: str, retry_after: int | None = None
+) -> None:
     body = orjson.dumps(error_body(status, code, message))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-request-id", request_id.encode()),
-                (b"x-content-type-options", b"nosniff"),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_in_flight: int = 0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Back-pressure: beyond this many requests in progress, refuse at once instead of
+        # letting them queue for a database connection until they time out (0: no cap).
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,7 +107,16 @@ class RequestContextMiddleware:
                     raise StarletteHTTPException(413)
             return message
 
+        full = 0 < self.max_in_flight <= self.in_flight
+        overloaded = full and scope["path"] not in _QUIET_PATHS
+        self.in_flight += 1
         try:
+            if overloaded:
+                state["status"] = 503
+                await _send_envelope(
+                    send, 503, "SERVICE_UNAVAILABLE", "Server busy, retry shortly", request_id, retry_after=1
+                )
+                return
             rejection = self._reject_before_routing(scope["method"].encode(), headers)
             if rejection is not None:
                 state["status"] = rejection[0]
@@ -125,6 +137,7 @@ class RequestContextMiddleware:
             state["status"] = 500
             await _send_envelope(send, 500, "INTERNAL_ERROR", "Internal server error", request_id)
         finally:
+            self.in_flight -= 1
             self._record(scope, state["status"], time.perf_counter() - started)
             request_id_var.reset(id_token)
             user_id_var.reset(user_token)

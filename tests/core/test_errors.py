@@ -155,3 +155,37 @@ async def test_errors_carry_the_request_id_and_nosniff_headers(client: httpx.Asy
     for response in (await client.get("/api/v1/no-such-thing"), await client.get("/health/live")):
         assert response.headers.get("x-request-id")
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_requests_beyond_the_in_flight_cap_are_refused_at_once_and_recovery_is_immediate(make_client):
+    import asyncio
+
+    app, capped = await make_client(MAX_IN_FLIGHT_REQUESTS=2, SEED_ON_STARTUP=False)
+    release = asyncio.Event()
+    entered = 0
+
+    async def hold() -> dict[str, str]:
+        nonlocal entered
+        entered += 1
+        await asyncio.wait_for(release.wait(), timeout=10)
+        return {"ok": "yes"}
+
+    app.add_api_route("/test-hold", hold)
+    held = [asyncio.create_task(capped.get("/test-hold")) for _ in range(2)]
+    for _ in range(200):  # bounded wait until both are inside the handler
+        if entered == 2:
+            break
+        await asyncio.sleep(0.01)
+    refused = await capped.get("/test-hold")
+    assert_error(refused, 503, "SERVICE_UNAVAILABLE")
+    assert refused.headers["retry-after"] == "1"
+    assert (await capped.get("/health/live")).status_code == 200  # probes are never refused
+    release.set()
+    assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
+    assert (await capped.get("/health/live")).status_code == 200
+    release.clear()
+    entered = 0
+    one = asyncio.create_task(capped.get("/test-hold"))
+    await asyncio.sleep(0.05)
+    release.set()
+    assert (await one).status_code == 200

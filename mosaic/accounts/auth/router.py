@@ -20,7 +20,7 @@ from mosaic.accounts.auth.schemas import (
     TokenPair,
 )
 from mosaic.accounts.auth.service import AuthService
-from mosaic.accounts.deps import CurrentPrincipal, oauth2_scheme
+from mosaic.accounts.deps import CurrentPrincipal, load_current_user, oauth2_scheme
 from mosaic.accounts.users.schemas import UserOut
 from mosaic.core.deps import DatabaseDep, SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
@@ -186,7 +186,8 @@ async def change_password(
     body: ChangePasswordIn, principal: CurrentPrincipal, auth: Auth, response: Response
 ) -> Envelope[TokenPair]:
     _no_store(response)
-    pair = await auth.change_password(principal.user, body.current_password, body.new_password)
+    user = await load_current_user(auth.session, principal)
+    pair = await auth.change_password(user, body.current_password, body.new_password)
     return ok(pair, "Password changed")
 
 

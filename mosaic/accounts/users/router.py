@@ -8,12 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 
-from mosaic.accounts.deps import CurrentPrincipal, Principal, require_permission
+from mosaic.accounts.deps import CurrentPrincipal, Principal, load_current_user, require_permission
 from mosaic.accounts.rbac.service import role_permission_names
 from mosaic.accounts.users import service
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserOut, UserUpdateMe
-from mosaic.core.cache import cache_key, get_or_set, request_cache
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
@@ -23,10 +22,6 @@ from mosaic.providers.storage import StorageDep, StorageProvider
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-# What a profile read depends on: a write to any of these tables invalidates the cached copy.
-ME_TAGS = ("users", "roles", "permissions", "role_permissions")
-
-
 async def _fresh_avatar(out: MeOut, user: User, storage: StorageProvider) -> MeOut:
     """Presigned URLs expire: never serve a cached one, sign the stored key again."""
     if user.avatar_key:
@@ -34,29 +29,17 @@ async def _fresh_avatar(out: MeOut, user: User, storage: StorageProvider) -> MeO
     return out
 
 
-async def _me(session: SessionDep, principal: CurrentPrincipal, request: Request) -> MeOut:
-    async def load() -> MeOut:
-        permissions = await role_permission_names(session, principal.user.role)
-        granted = sorted(permissions | ({"*"} if principal.is_superadmin else set()))
-        return MeOut(**UserOut.of(principal.user).model_dump(), permissions=granted)
-
-    user = principal.user
-    # Scoped by user *and* by the row's version: one user never reads another's entry.
-    key = cache_key("users", "me", {"updated_at": user.updated_at.isoformat()}, user_id=user.id)
-    out = await get_or_set(
-        request_cache(request),
-        key,
-        load,
-        tags=ME_TAGS,
-        dump=lambda value: value.model_dump(mode="json"),
-        restore=MeOut.model_validate,
-    )
+async def _me(session: SessionDep, principal: Principal, user: User, request: Request) -> MeOut:
+    """Built from the principal (cached per token) and the role cache: no database round trip."""
+    permissions = await role_permission_names(session, user.role)
+    granted = sorted(permissions | ({"*"} if principal.is_superadmin else set()))
+    out = MeOut(**UserOut.of(user).model_dump(), permissions=granted)
     return await _fresh_avatar(out, user, request.app.state.storage)
 
 
 @router.get("/me", response_model=Envelope[MeOut], summary="My profile", responses=error_responses(401))
 async def get_me(session: SessionDep, principal: CurrentPrincipal, request: Request) -> Envelope[MeOut]:
-    return ok(await _me(session, principal, request), "User retrieved successfully")
+    return ok(await _me(session, principal, principal.user, request), "User retrieved successfully")
 
 
 @router.put(
@@ -65,8 +48,8 @@ async def get_me(session: SessionDep, principal: CurrentPrincipal, request: Requ
 async def update_me(
     body: UserUpdateMe, session: SessionDep, principal: CurrentPrincipal, request: Request
 ) -> Envelope[MeOut]:
-    await service.update_me(session, principal.user, body)
-    return ok(await _me(session, principal, request), "User updated successfully")
+    user = await service.update_me(session, await load_current_user(session, principal), body)
+    return ok(await _me(session, principal, user, request), "User updated successfully")
 
 
 @router.post(
@@ -84,8 +67,9 @@ async def upload_avatar(
     request: Request,
     file: Annotated[UploadFile, File(description="The image; its content decides its type")],
 ) -> Envelope[MeOut]:
-    await service.set_avatar(session, storage, settings, principal.user, file)
-    return ok(await _me(session, principal, request), "Avatar uploaded", status_code=201)
+    user = await load_current_user(session, principal)
+    await service.set_avatar(session, storage, settings, user, file)
+    return ok(await _me(session, principal, user, request), "Avatar uploaded", status_code=201)
 
 
 @router.delete(
@@ -97,8 +81,9 @@ async def upload_avatar(
 async def delete_avatar(
     session: SessionDep, principal: CurrentPrincipal, storage: StorageDep, request: Request
 ) -> Envelope[MeOut]:
-    await service.remove_avatar(session, storage, principal.user)
-    return ok(await _me(session, principal, request), "Avatar removed")
+    user = await load_current_user(session, principal)
+    await service.remove_avatar(session, storage, user)
+    return ok(await _me(session, principal, user, request), "Avatar removed")
 
 
 @router.delete(
@@ -108,7 +93,7 @@ async def delete_avatar(
     responses=error_responses(401, 409),
 )
 async def delete_me(session: SessionDep, principal: CurrentPrincipal) -> Envelope[None]:
-    await service.delete_me(session, principal.user)
+    await service.delete_me(session, await load_current_user(session, principal))
     return ok(None, "User deleted successfully")
 
 
