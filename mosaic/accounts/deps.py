@@ -27,11 +27,11 @@ from mosaic.accounts.users.service import user_for_external_identity
 from mosaic.core.cache import cache_key, get_or_set, on_local_invalidation, request_cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database
-from mosaic.core.deps import SessionDep, SettingsDep
+from mosaic.core.deps import SettingsDep
 from mosaic.core.errors import Forbidden, Unauthorized
 from mosaic.core.logging import user_id_var
 from mosaic.core.ratelimit import Identity
-from mosaic.core.security import TokenError, TokenPurpose, decode_token, sha256_hex
+from mosaic.core.security import LEEWAY_SECONDS, TokenError, TokenPurpose, decode_token, sha256_hex
 from mosaic.providers.identity import ExternalTokenError, ExternalTokenVerifier
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -86,6 +86,7 @@ class PrincipalCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, Principal]] = {}
+        self._claims: dict[str, tuple[float, dict[str, Any]]] = {}
         PrincipalCache._all.add(self)
 
     def get(self, key: str) -> Principal | None:
@@ -106,6 +107,20 @@ class PrincipalCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._claims.clear()
+
+    def claims(self, token: str) -> dict[str, Any] | None:
+        entry = self._claims.get(token)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def remember_claims(self, token: str, claims: dict[str, Any]) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._claims) >= self.MAX_ENTRIES:
+            self._claims.clear()
+        self._claims[token] = (time.monotonic() + self.ttl, claims)
 
     @classmethod
     def invalidate_all(cls, tables: set[str]) -> None:
@@ -129,19 +144,27 @@ _CLAIMS_STATE = "access_claims"
 
 
 def access_claims(request: Request, settings: Settings, token: str) -> dict[str, Any]:
-    """Decode a local access token once per request (the rate limiter may have done it already)."""
+    """A local access token's verified claims: decoded once per request, and once per TTL per process.
+
+    The signature is checked the first time a token is seen; afterwards the exact same token
+    string maps to the same claims, and only the expiry is checked again.
+    """
     known = getattr(request.state, _CLAIMS_STATE, None)
     if known is not None and known[0] == token:
         claims: dict[str, Any] = known[1]
         return claims
-    claims = decode_token(settings, token, TokenPurpose.ACCESS)
+    cache = principal_cache(request)
+    remembered = cache.claims(token)
+    if remembered is not None and remembered["exp"] + LEEWAY_SECONDS > time.time():
+        claims = remembered
+    else:
+        claims = decode_token(settings, token, TokenPurpose.ACCESS)
+        cache.remember_claims(token, claims)
     setattr(request.state, _CLAIMS_STATE, (token, claims))
     return claims
 
 
-async def _local_principal(
-    request: Request, session: AsyncSession, settings: Settings, token: str
-) -> Principal:
+async def _local_principal(request: Request, settings: Settings, token: str) -> Principal:
     try:
         claims = access_claims(request, settings, token)
         user_id = uuid.UUID(claims["sub"])
@@ -173,9 +196,7 @@ async def _local_principal(
     return principal
 
 
-async def _external_principal(
-    request: Request, session: AsyncSession, verifier: ExternalTokenVerifier, token: str
-) -> Principal:
+async def _external_principal(request: Request, verifier: ExternalTokenVerifier, token: str) -> Principal:
     cache = principal_cache(request)
     key = "ext:" + sha256_hex(token)
     cached = cache.get(key)
@@ -196,7 +217,6 @@ async def _external_principal(
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
@@ -204,9 +224,9 @@ async def get_principal(
         raise Unauthorized("Authentication required")
     verifier: ExternalTokenVerifier | None = getattr(request.app.state, "external_verifier", None)
     if verifier is not None and verifier.handles(token):
-        principal = await _external_principal(request, session, verifier, token)
+        principal = await _external_principal(request, verifier, token)
     else:
-        principal = await _local_principal(request, session, settings, token)
+        principal = await _local_principal(request, settings, token)
     # For the access log, the rate limiter and log lines of this request.
     request.state.user_id = str(principal.user.id)
     request.state.is_admin = principal.is_admin

@@ -12,12 +12,12 @@ from mosaic.core.config import Settings
 from mosaic.core.database import Database
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -28,7 +28,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     `scope="function"` (below) makes FastAPI finish this dependency before the response goes out,
     so a failed commit becomes an error response instead of a 200 for data that was never saved.
     """
-    async with get_database(request).transaction() as session:
+    database: Database = request.app.state.database
+    async with database.transaction() as session:
         yield session
 
 

@@ -21,7 +21,7 @@ class PageParams:
     sort: str | None = None
 
 
-def page_params(
+async def page_params(
     settings: SettingsDep,
     limit: Annotated[
         int | None,

@@ -218,3 +218,31 @@ def test_env_example_documents_every_setting_and_loads():
     assert missing == []
     loaded = Settings(_env_file=".env.example")  # type: ignore[call-arg]
     assert loaded.MOSAIC_DOMAINS == ["all"] and loaded.is_sqlite
+
+
+def test_no_route_depends_on_a_sync_function(app):
+    """FastAPI runs sync dependencies in a thread pool: a thread hop per request on the hot path."""
+    import inspect
+
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    allowed = {"OAuth2PasswordRequestForm"}  # the form class of /auth/token, a cold path
+    sync = set()
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute):
+            continue
+        stack = list(route.dependant.dependencies)
+        while stack:
+            dependant = stack.pop()
+            stack.extend(dependant.dependencies)
+            call = dependant.call
+            if call is None:
+                continue
+            target = call if inspect.isfunction(call) else getattr(call, "__call__", call)  # noqa: B004
+            if inspect.isclass(call):
+                name = call.__name__
+                if name not in allowed and not inspect.iscoroutinefunction(call.__call__):
+                    sync.add(name)
+            elif not (inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)):
+                sync.add(getattr(call, "__qualname__", repr(call)))
+    assert sync == set()

@@ -36,7 +36,7 @@ OAUTH_COOKIE = "mosaic_oauth"
 ACCEPTED = Accepted(detail="If the address belongs to an account, an email is on its way.")
 
 
-def get_auth_service(
+async def get_auth_service(
     session: SessionDep, settings: SettingsDep, database: DatabaseDep, request: Request
 ) -> AuthService:
     return AuthService(session, settings, database, get_jobs(request))
@@ -191,7 +191,7 @@ async def change_password(
     return ok(pair, "Password changed")
 
 
-def _google(settings: SettingsDep) -> GoogleOAuthClient:
+async def _google(settings: SettingsDep) -> GoogleOAuthClient:
     if not settings.google_enabled:
         raise NotFound("Google sign-in is not configured")
     return GoogleOAuthClient(settings)

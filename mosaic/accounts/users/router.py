@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 
 from mosaic.accounts.deps import CurrentPrincipal, Principal, load_current_user, require_permission
-from mosaic.accounts.rbac.service import role_permission_names
 from mosaic.accounts.users import service
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserOut, UserUpdateMe
@@ -29,17 +28,16 @@ async def _fresh_avatar(out: MeOut, user: User, storage: StorageProvider) -> MeO
     return out
 
 
-async def _me(session: SessionDep, principal: Principal, user: User, request: Request) -> MeOut:
-    """Built from the principal (cached per token) and the role cache: no database round trip."""
-    permissions = await role_permission_names(session, user.role)
-    granted = sorted(permissions | ({"*"} if principal.is_superadmin else set()))
+async def _me(principal: Principal, user: User, request: Request) -> MeOut:
+    """Built from the principal (cached per token): no database round trip."""
+    granted = sorted(principal.permissions | ({"*"} if principal.is_superadmin else set()))
     out = MeOut(**UserOut.of(user).model_dump(), permissions=granted)
     return await _fresh_avatar(out, user, request.app.state.storage)
 
 
 @router.get("/me", response_model=Envelope[MeOut], summary="My profile", responses=error_responses(401))
-async def get_me(session: SessionDep, principal: CurrentPrincipal, request: Request) -> Envelope[MeOut]:
-    return ok(await _me(session, principal, principal.user, request), "User retrieved successfully")
+async def get_me(principal: CurrentPrincipal, request: Request) -> Envelope[MeOut]:
+    return ok(await _me(principal, principal.user, request), "User retrieved successfully")
 
 
 @router.put(
@@ -49,7 +47,7 @@ async def update_me(
     body: UserUpdateMe, session: SessionDep, principal: CurrentPrincipal, request: Request
 ) -> Envelope[MeOut]:
     user = await service.update_me(session, await load_current_user(session, principal), body)
-    return ok(await _me(session, principal, user, request), "User updated successfully")
+    return ok(await _me(principal, user, request), "User updated successfully")
 
 
 @router.post(
@@ -69,7 +67,7 @@ async def upload_avatar(
 ) -> Envelope[MeOut]:
     user = await load_current_user(session, principal)
     await service.set_avatar(session, storage, settings, user, file)
-    return ok(await _me(session, principal, user, request), "Avatar uploaded", status_code=201)
+    return ok(await _me(principal, user, request), "Avatar uploaded", status_code=201)
 
 
 @router.delete(
@@ -83,7 +81,7 @@ async def delete_avatar(
 ) -> Envelope[MeOut]:
     user = await load_current_user(session, principal)
     await service.remove_avatar(session, storage, user)
-    return ok(await _me(session, principal, user, request), "Avatar removed")
+    return ok(await _me(principal, user, request), "Avatar removed")
 
 
 @router.delete(

@@ -206,7 +206,7 @@ def build_storage(settings: Settings) -> StorageProvider:
     return LocalStorage(settings.MEDIA_ROOT)
 
 
-def get_storage(request: Request) -> StorageProvider:
+async def get_storage(request: Request) -> StorageProvider:
     storage: StorageProvider = request.app.state.storage
     return storage
 

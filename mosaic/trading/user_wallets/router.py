@@ -26,7 +26,7 @@ def _cipher(keys: tuple[bytes, ...]) -> CredentialCipher:
     return CredentialCipher(keys)
 
 
-def get_cipher(settings: SettingsDep) -> CredentialCipher:
+async def get_cipher(settings: SettingsDep) -> CredentialCipher:
     return _cipher(tuple(settings.wallet_encryption_keys))
 
 
