@@ -160,7 +160,7 @@ class Settings(BaseSettings):
     # Health checks
     HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
     # Requests in progress per process beyond which new ones get 503 at once (0 disables).
-    MAX_IN_FLIGHT_REQUESTS: int = Field(default=200, ge=0)
+    MAX_IN_FLIGHT_REQUESTS: int = Field(default=64, ge=0)
 
     # Trading: wallet credentials at rest (AES-256-GCM). Comma-separated url-safe base64 32-byte
     # keys, newest first: the first encrypts, all decrypt, `mosaic rotate-keys` moves rows to the first.

@@ -170,3 +170,17 @@ async def test_plan_limit_counts_against_the_active_plan(client, app, admin: Acc
             "used": 2,
         }
         await check_within_limit(session, user_id, "unlimited_resource")
+
+
+async def test_plan_reads_are_cached_and_a_write_invalidates_them(client, app, admin: Account):
+    from tests.accounts.test_principal_cache import StatementCounter
+
+    plan = (await client.post(PLANS, json=plan_body(), headers=admin.headers)).json()["data"]
+    await client.get(f"{PLANS}/{plan['id']}")
+    await client.get(PLANS, params={"limit": 3})
+    with StatementCounter(app.state.database.engine) as counter:
+        cached = await client.get(f"{PLANS}/{plan['id']}")
+        await client.get(PLANS, params={"limit": 3})
+    assert counter.count == 0 and cached.json()["data"]["price"] == "29.00"
+    await client.put(f"{PLANS}/{plan['id']}", json={"price": "9.99"}, headers=admin.headers)
+    assert (await client.get(f"{PLANS}/{plan['id']}")).json()["data"]["price"] == "9.99"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from mosaic.accounts.deps import CurrentUser, require_permission
 from mosaic.accounts.plans import service
@@ -17,6 +17,7 @@ from mosaic.accounts.plans.schemas import (
     SubscriptionUpdate,
     UserPlanOut,
 )
+from mosaic.core.cache import cache_key, get_or_set, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
@@ -27,9 +28,23 @@ subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
 
 
 @plans_router.get("", response_model=Envelope[Page[PlanOut]], summary="List plans (public)")
-async def list_plans(session: SessionDep, page: Pagination) -> Envelope[Page[PlanOut]]:
-    plans, total = await service.PlanRepository(session).paginate(page)
-    return ok(Page[PlanOut].build([PlanOut.model_validate(p) for p in plans], total, page), "Plans retrieved")
+async def list_plans(session: SessionDep, page: Pagination, request: Request) -> Envelope[Page[PlanOut]]:
+    """Cached (public catalogue, same for every caller); any write to plans invalidates it."""
+
+    async def load() -> Page[PlanOut]:
+        plans, total = await service.PlanRepository(session).paginate(page)
+        return Page[PlanOut].build([PlanOut.model_validate(p) for p in plans], total, page)
+
+    key = cache_key("plans", "list", {"limit": page.limit, "offset": page.offset, "sort": page.sort})
+    data = await get_or_set(
+        request_cache(request),
+        key,
+        load,
+        tags=["plans"],
+        dump=lambda value: value.model_dump(mode="json"),
+        restore=Page[PlanOut].model_validate,
+    )
+    return ok(data, "Plans retrieved")
 
 
 @plans_router.get(
@@ -38,8 +53,19 @@ async def list_plans(session: SessionDep, page: Pagination) -> Envelope[Page[Pla
     summary="Get a plan (public)",
     responses=error_responses(404),
 )
-async def get_plan(plan_id: uuid.UUID, session: SessionDep) -> Envelope[PlanOut]:
-    return ok(PlanOut.model_validate(await service.plan_or_404(session, plan_id)), "Plan retrieved")
+async def get_plan(plan_id: uuid.UUID, session: SessionDep, request: Request) -> Envelope[PlanOut]:
+    async def load() -> PlanOut:
+        return PlanOut.model_validate(await service.plan_or_404(session, plan_id))
+
+    data = await get_or_set(
+        request_cache(request),
+        cache_key("plans", "get", {"id": str(plan_id)}),
+        load,
+        tags=["plans"],
+        dump=lambda value: value.model_dump(mode="json"),
+        restore=PlanOut.model_validate,
+    )
+    return ok(data, "Plan retrieved")
 
 
 @plans_router.post(
