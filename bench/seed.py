@@ -136,8 +136,18 @@ def seed_through_api(base_url: str, seeded: Seeded) -> None:
             ).raise_for_status()
         user = {"Authorization": f"Bearer {seeded.token}"}
         seeded.notes.append(_create_many(client, "trades", TRADES, lambda _: TRADE_BODY, user))
-        flow = lambda i: {"name": f"Bench flow {i}", "description": "Seeded by the benchmark"}  # noqa: E731
-        seeded.notes.append(_create_many(client, "flows", FLOWS, flow, user))
+        # A flow's steps reference a catalogue prompt and agent: use the seeded public ones.
+        prompts = client.get(f"{API}/prompts", headers=user).json().get("data") or {"items": []}
+        agents = client.get(f"{API}/agents", headers=user).json().get("data") or {"items": []}
+        if prompts["items"] and agents["items"]:
+            step = {"step": 0, "prompt_id": prompts["items"][0]["id"], "agent_id": agents["items"][0]["id"]}
+
+            def flow(i: int) -> dict[str, Any]:
+                return {"title": f"Bench flow {i}", "description": "Seeded by the benchmark", "steps": [step]}
+
+            seeded.notes.append(_create_many(client, "flows", FLOWS, flow, user))
+        else:
+            seeded.notes.append("flows: no public prompt or agent in the catalogue, not seeded")
 
 
 def _create_many(client: httpx.Client, resource: str, count: int, body: Any, headers: dict[str, str]) -> str:
