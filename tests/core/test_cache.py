@@ -121,26 +121,30 @@ async def test_redis_serves_hits_scopes_by_user_and_invalidates_on_update(make_c
     _, client = await make_client(REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=prefix)
     alice = await new_account(client, first_name="Alice")
     bob = await new_account(client, first_name="Bob")
-    await client.get("/api/v1/users/me", headers=alice.headers)
-    (alice_key,) = await _keys(redis, prefix, f"users:me:{alice.id}:*")
+    settings_path = "/api/v1/users/me/settings"
+    # The first read creates the settings row, and that commit invalidates what it just cached.
+    for _ in range(2):
+        await client.get(settings_path, headers=alice.headers)
+    (alice_key,) = await _keys(redis, prefix, f"settings:me:{alice.id}:*")
     assert 0 < await redis.ttl(alice_key) <= 86400
 
     # A hit is served from Redis: change the stored copy and the API answers with it.
     cached = orjson.loads(await redis.get(alice_key))
-    await redis.set(alice_key, orjson.dumps({**cached, "bio": "served from cache"}), ex=60)
-    hit = await client.get("/api/v1/users/me", headers=alice.headers)
-    assert hit.json()["data"]["bio"] == "served from cache"
+    await redis.set(alice_key, orjson.dumps({**cached, "theme": "dark"}), ex=60)
+    hit = await client.get(settings_path, headers=alice.headers)
+    assert hit.json()["data"]["theme"] == "dark"
 
     # Bob gets his own entry and never Alice's data.
-    bob_me = await client.get("/api/v1/users/me", headers=bob.headers)
-    assert bob_me.json()["data"]["id"] == bob.id and bob_me.json()["data"]["bio"] is None
-    assert await _keys(redis, prefix, f"users:me:{bob.id}:*")
+    for _ in range(2):
+        bob_settings = await client.get(settings_path, headers=bob.headers)
+    assert bob_settings.json()["data"]["theme"] == "system"
+    assert await _keys(redis, prefix, f"settings:me:{bob.id}:*")
 
-    # An update invalidates every cached profile read (the users tag), then reads are fresh.
-    await client.put("/api/v1/users/me", headers=alice.headers, json={"bio": "real bio"})
+    # An update invalidates the cached read (the user_settings tag), then reads are fresh.
+    await client.put(settings_path, headers=alice.headers, json={"theme": "light"})
     assert await redis.exists(alice_key) == 0
-    fresh = await client.get("/api/v1/users/me", headers=alice.headers)
-    assert fresh.json()["data"]["bio"] == "real bio"
+    fresh = await client.get(settings_path, headers=alice.headers)
+    assert fresh.json()["data"]["theme"] == "light"
     for key in await _keys(redis, prefix, "*"):
         assert await redis.ttl(key) > 0, key
 
