@@ -450,3 +450,20 @@ async def test_a_run_left_running_resumes_after_its_last_recorded_step(
     assert result["status"] == "succeeded" and result["steps"][0] == recorded
     assert "recorded before the crash" in result["steps"][1]["input"]
     assert result["total_tokens"] == 5 + result["steps"][1]["tokens"]["total"]
+
+
+async def test_a_trade_may_reference_only_my_own_flow(client, user_a, user_b, agent, chain_prompt):
+    from tests.trading.conftest import open_trade
+
+    flow = await created_flow(client, user_a, [step(0, chain_prompt, agent)])
+    mine = await open_trade(client, user_a, flow_id=flow["id"])
+    assert mine["flow_id"] == flow["id"]
+    body = {"symbol": "BTC/USDT", "side": "buy", "entry_price": "100", "quantity": "1"}
+    for flow_id in (flow["id"], str(uuid.uuid4())):
+        response = await client.post(
+            f"{API}/trades", json={**body, "flow_id": flow_id}, headers=user_b.headers
+        )
+        assert response.status_code == 404
+        assert response.json()["error"]["message"] == "Flow not found"
+    listed = await client.get(f"{API}/trades", headers=user_b.headers)
+    assert listed.json()["data"]["total"] == 0

@@ -243,8 +243,8 @@ async def test_pagination_is_clamped_and_validated(client, settings, user_a: Acc
 async def test_agent_reference_must_be_an_active_catalogue_agent(client, admin: Account, user_a: Account):
     agent = await create_agent(client, admin)
     inactive = await create_agent(client, admin, is_active=False)
-    trade = await open_trade(client, user_a, agent_id=agent["id"], flow_id=str(uuid.uuid4()))
-    assert trade["agent_id"] == agent["id"] and trade["flow_id"] is not None
+    trade = await open_trade(client, user_a, agent_id=agent["id"])
+    assert trade["agent_id"] == agent["id"] and trade["flow_id"] is None
     for agent_id in (inactive["id"], str(uuid.uuid4())):
         body = {
             "symbol": "BTC/USDT",

@@ -353,7 +353,7 @@ class AuthService:
         user = await repo.find_one(User.google_sub == subject)
         email = claims.get("email")
         if user is None:
-            if not claims.get("email_verified") or not isinstance(email, str):
+            if claims.get("email_verified") is not True or not isinstance(email, str):
                 raise BadRequest("Google account email is not verified", code="OAUTH_EMAIL_NOT_VERIFIED")
             user = await repo.by_email(email)
             if user is not None:  # the same verified mailbox: link the Google identity to the account

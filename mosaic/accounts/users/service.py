@@ -242,7 +242,7 @@ async def user_for_external_identity(session: AsyncSession, claims: dict[str, An
     if found is not None:
         return found
     email = claims.get("email")
-    verified = bool(claims.get("email_verified"))
+    verified = claims.get("email_verified") is True  # a JSON boolean, never a truthy string
     if not isinstance(email, str) or "@" not in email:
         email = f"{uuid.uuid5(uuid.NAMESPACE_URL, subject).hex}@external.invalid"
         verified = False

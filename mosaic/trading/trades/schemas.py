@@ -37,7 +37,7 @@ class TradeIn(BaseModel):
     entry_price: Price
     quantity: Quantity
     leverage: Leverage = 1
-    flow_id: uuid.UUID | None = Field(default=None, description="The flow that opened it (not yet checked).")
+    flow_id: uuid.UUID | None = Field(default=None, description="The flow that opened it: one of my flows.")
     agent_id: uuid.UUID | None = Field(default=None, description="An active catalogue agent.")
 
 

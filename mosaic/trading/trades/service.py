@@ -21,6 +21,7 @@ from mosaic.core.errors import Conflict, InvalidInput
 from mosaic.core.pagination import PageParams
 from mosaic.trading.agents.service import usable_agent
 from mosaic.trading.common import QUANTUM
+from mosaic.trading.flows.service import FlowRepository
 from mosaic.trading.trades.models import Trade
 from mosaic.trading.trades.repository import TradeRepository
 from mosaic.trading.trades.schemas import (
@@ -74,6 +75,8 @@ def _aware(value: datetime) -> datetime:
 async def open_trade(session: AsyncSession, user_id: uuid.UUID, data: TradeIn) -> Trade:
     if data.agent_id is not None:
         await usable_agent(session, data.agent_id)
+    if data.flow_id is not None:  # an indirect reference: only one of the caller's own flows (404 otherwise)
+        await FlowRepository(session).get_or_404(data.flow_id, owner_id=user_id)
     trade = await TradeRepository(session).create(
         **data.model_dump(), user_id=user_id, status="open", executed_at=utcnow()
     )
