@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mosaic.core.errors import Conflict, NotFound
 from mosaic.core.pagination import PageParams
 from mosaic.trading.agents.models import Agent
 from mosaic.trading.agents.schemas import AgentIn, AgentUpdate
-from mosaic.trading.common import DecimalSortRepository, contains
-
-logger = logging.getLogger("mosaic.trading")
+from mosaic.trading.common import Catalogue, DecimalSortRepository, contains
 
 
 class AgentRepository(DecimalSortRepository[Agent]):
@@ -46,10 +42,7 @@ async def list_agents(
 
 
 async def get_agent(session: AsyncSession, agent_id: uuid.UUID, *, manage: bool) -> Agent:
-    agent = await AgentRepository(session).get_or_404(agent_id)
-    if not manage and not agent.is_active:
-        raise NotFound("Agent not found")
-    return agent
+    return await Catalogue(AgentRepository(session)).get(agent_id, manage=manage)
 
 
 async def usable_agent(session: AsyncSession, agent_id: uuid.UUID) -> Agent:
@@ -57,29 +50,13 @@ async def usable_agent(session: AsyncSession, agent_id: uuid.UUID) -> Agent:
     return await get_agent(session, agent_id, manage=False)
 
 
-async def _ensure_unique_name(repo: AgentRepository, name: str) -> None:
-    if await repo.find_one(Agent.name == name):
-        raise Conflict(f"Agent '{name}' already exists")
-
-
 async def create_agent(session: AsyncSession, data: AgentIn) -> Agent:
-    repo = AgentRepository(session)
-    await _ensure_unique_name(repo, data.name)
-    agent = await repo.create(**data.model_dump())
-    logger.info("agent %s created (%s)", agent.id, agent.provider)
-    return agent
+    return await Catalogue(AgentRepository(session)).create(data)
 
 
 async def update_agent(session: AsyncSession, agent_id: uuid.UUID, data: AgentUpdate) -> Agent:
-    repo = AgentRepository(session)
-    agent = await repo.get_or_404(agent_id)
-    values = data.model_dump(exclude_unset=True, exclude_none=True)
-    if "name" in values and values["name"] != agent.name:
-        await _ensure_unique_name(repo, values["name"])
-    return await repo.update(agent, values)
+    return await Catalogue(AgentRepository(session)).update(agent_id, data)
 
 
 async def delete_agent(session: AsyncSession, agent_id: uuid.UUID) -> None:
-    repo = AgentRepository(session)
-    await repo.soft_delete(await repo.get_or_404(agent_id))
-    logger.info("agent %s deleted", agent_id)
+    await Catalogue(AgentRepository(session)).delete(agent_id)

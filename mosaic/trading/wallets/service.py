@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mosaic.core.errors import Conflict, NotFound
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
-from mosaic.trading.common import contains
+from mosaic.trading.common import Catalogue, contains
 from mosaic.trading.wallets.models import Wallet
 from mosaic.trading.wallets.schemas import WalletIn, WalletUpdate
-
-logger = logging.getLogger("mosaic.trading")
 
 
 class WalletRepository(Repository[Wallet]):
@@ -47,10 +43,7 @@ async def list_wallets(
 
 
 async def get_wallet(session: AsyncSession, wallet_id: uuid.UUID, *, manage: bool) -> Wallet:
-    wallet = await WalletRepository(session).get_or_404(wallet_id)
-    if not manage and not wallet.is_active:
-        raise NotFound("Wallet not found")
-    return wallet
+    return await Catalogue(WalletRepository(session)).get(wallet_id, manage=manage)
 
 
 async def connectable_wallet(session: AsyncSession, wallet_id: uuid.UUID) -> Wallet:
@@ -58,29 +51,13 @@ async def connectable_wallet(session: AsyncSession, wallet_id: uuid.UUID) -> Wal
     return await get_wallet(session, wallet_id, manage=False)
 
 
-async def _ensure_unique_name(repo: WalletRepository, name: str) -> None:
-    if await repo.find_one(Wallet.name == name):
-        raise Conflict(f"Wallet '{name}' already exists")
-
-
 async def create_wallet(session: AsyncSession, data: WalletIn) -> Wallet:
-    repo = WalletRepository(session)
-    await _ensure_unique_name(repo, data.name)
-    wallet = await repo.create(**data.model_dump())
-    logger.info("wallet %s created (%s)", wallet.id, wallet.provider)
-    return wallet
+    return await Catalogue(WalletRepository(session)).create(data)
 
 
 async def update_wallet(session: AsyncSession, wallet_id: uuid.UUID, data: WalletUpdate) -> Wallet:
-    repo = WalletRepository(session)
-    wallet = await repo.get_or_404(wallet_id)
-    values = data.model_dump(exclude_unset=True, exclude_none=True)
-    if "name" in values and values["name"] != wallet.name:
-        await _ensure_unique_name(repo, values["name"])
-    return await repo.update(wallet, values)
+    return await Catalogue(WalletRepository(session)).update(wallet_id, data)
 
 
 async def delete_wallet(session: AsyncSession, wallet_id: uuid.UUID) -> None:
-    repo = WalletRepository(session)
-    await repo.soft_delete(await repo.get_or_404(wallet_id))
-    logger.info("wallet %s deleted", wallet_id)
+    await Catalogue(WalletRepository(session)).delete(wallet_id)
