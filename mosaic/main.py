@@ -25,7 +25,7 @@ from mosaic.core.jobs import JobContext, JobQueue
 from mosaic.core.jobs.local import BackgroundJobsMiddleware, InProcessJobs
 from mosaic.core.logging import configure_logging
 from mosaic.core.middleware import RequestContextMiddleware
-from mosaic.core.ratelimit import RateLimiter, RateLimitMiddleware
+from mosaic.core.ratelimit import RateLimiter
 from mosaic.providers.email import EmailProvider, build_email_provider
 from mosaic.providers.identity import ExternalTokenVerifier
 from mosaic.providers.storage import LocalStorage, StorageProvider, build_storage
@@ -162,13 +162,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     install_error_handlers(app)
-    # Inside the request context (429s carry the request id), before routing (cheap refusals).
-    app.add_middleware(RateLimitMiddleware, limiter=limiter)
-    # Added last = outermost: CORS headers reach even the 413/415/500 answers of the inner one.
+    # Request id, body limits, the general rate limit (before routing: cheap refusals), access
+    # log and metrics. CORS, added after it, wraps it: CORS headers reach its 413/415/429/500 too.
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.MAX_REQUEST_BODY_MB * 1024 * 1024,
         max_in_flight=settings.MAX_IN_FLIGHT_REQUESTS,
+        limiter=limiter,
     )
     app.add_middleware(
         CORSMiddleware,

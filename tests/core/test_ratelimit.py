@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -150,6 +151,40 @@ async def test_two_app_instances_share_the_limit_through_redis(client, make_clie
     assert (await second.get(ME, headers=user.headers)).status_code == 200
     assert (await first.get(ME, headers=user.headers)).headers["x-ratelimit-remaining"] == "0"
     assert_limited(await second.get(ME, headers=user.headers), 3)
+
+
+@pytest.mark.redis
+async def test_concurrent_requests_batched_into_one_pipeline_are_counted_exactly(client, make_client):
+    user = await new_account(client)
+    _, limited = await make_client(
+        REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=f"t{uuid.uuid4().hex[:12]}", RATE_LIMIT_PER_MINUTE=5
+    )
+    responses = await asyncio.gather(*(limited.get(ME, headers=user.headers) for _ in range(8)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] * 5 + [429] * 3
+    remaining = sorted(r.headers["x-ratelimit-remaining"] for r in responses if r.status_code == 200)
+    assert remaining == ["0", "1", "2", "3", "4"]
+    for response in responses:
+        if response.status_code == 429:
+            assert_limited(response, 5)
+
+
+@pytest.mark.redis
+async def test_the_limit_holds_after_redis_forgets_its_scripts(client, make_client):
+    from redis.asyncio import Redis
+
+    user = await new_account(client)
+    _, limited = await make_client(
+        REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=f"t{uuid.uuid4().hex[:12]}", RATE_LIMIT_PER_MINUTE=2
+    )
+    assert (await limited.get(ME, headers=user.headers)).headers["x-ratelimit-remaining"] == "1"
+    admin = Redis.from_url(REDIS_URL)
+    try:
+        await admin.script_flush()  # as after a Redis restart
+    finally:
+        await admin.aclose()
+    assert (await limited.get(ME, headers=user.headers)).headers["x-ratelimit-remaining"] == "0"
+    assert_limited(await limited.get(ME, headers=user.headers), 2)
 
 
 @pytest.mark.redis
