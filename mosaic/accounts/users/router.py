@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from mosaic.accounts.deps import CurrentPrincipal, Principal, load_current_user, require_permission
 from mosaic.accounts.users import service
 from mosaic.accounts.users.models import User
-from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserOut, UserUpdateMe
+from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserUpdateMe
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
@@ -31,7 +31,7 @@ async def _fresh_avatar(out: MeOut, user: User, storage: StorageProvider) -> MeO
 async def _me(principal: Principal, user: User, request: Request) -> MeOut:
     """Built from the principal (cached per token): no database round trip."""
     granted = sorted(principal.permissions | ({"*"} if principal.is_superadmin else set()))
-    out = MeOut(**UserOut.of(user).model_dump(), permissions=granted)
+    out = MeOut.of(user, permissions=granted)
     return await _fresh_avatar(out, user, request.app.state.storage)
 
 
@@ -130,9 +130,7 @@ async def list_users(
 
 
 def _admin_out(user: User) -> AdminUserOut:
-    return AdminUserOut(
-        **UserOut.of(user).model_dump(), is_deleted=user.is_deleted, last_login_at=user.last_login_at
-    )
+    return AdminUserOut.of(user, is_deleted=user.is_deleted, last_login_at=user.last_login_at)
 
 
 @router.get(

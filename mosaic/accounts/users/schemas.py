@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Self
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,8 +17,11 @@ from mosaic.accounts.users.models import User
 _AVATAR_COLORS = ("#1abc9c", "#3498db", "#9b59b6", "#e67e22", "#e74c3c", "#2c3e50", "#16a085", "#d35400")
 
 
+@functools.lru_cache(maxsize=4096)
 def default_avatar(user_id: uuid.UUID, first_name: str, email: str) -> str:
-    """A self-contained SVG data URI with the first letter: no third-party avatar service."""
+    """A self-contained SVG data URI with the first letter: no third-party avatar service.
+
+    Cached: every profile response without an uploaded avatar builds one, from three values."""
     letter = (first_name or email or "?").strip()[:1].upper() or "?"
     if not letter.isalnum():
         letter = "?"
@@ -113,7 +117,8 @@ class UserOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, user: User) -> UserOut:
+    def of(cls, user: User, **extra: Any) -> Self:
+        """From the ORM row; `extra` fills a subclass's own fields (`MeOut.permissions`)."""
         phone = (
             PhoneNumber(country_code=user.phone_country_code, mobile_number=user.phone_number)
             if user.phone_country_code and user.phone_number
@@ -135,6 +140,7 @@ class UserOut(BaseModel):
             role=RoleSummary.model_validate(role) if role else None,
             created_at=user.created_at,
             updated_at=user.updated_at,
+            **extra,
         )
 
 
