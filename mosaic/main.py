@@ -26,6 +26,7 @@ from mosaic.core.jobs.local import BackgroundJobsMiddleware, InProcessJobs
 from mosaic.core.logging import configure_logging
 from mosaic.core.middleware import RequestContextMiddleware
 from mosaic.core.ratelimit import RateLimiter
+from mosaic.core.security import configure_hashing
 from mosaic.providers.email import EmailProvider, build_email_provider
 from mosaic.providers.identity import ExternalTokenVerifier
 from mosaic.providers.storage import LocalStorage, StorageProvider, build_storage
@@ -119,6 +120,7 @@ def _bind_in_process(jobs: JobQueue, context: JobContext) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
+    configure_hashing(settings.PASSWORD_HASH_CONCURRENCY)
     domains = load_domains(settings)
     database = Database(settings)
     cache = build_cache(settings)

@@ -35,15 +35,22 @@ LEEWAY_SECONDS = 30
 
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 _hasher = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1), BcryptHasher()))
-# At most this many hashes at once per process: 4 x 19 MiB bounds the memory a login burst can take.
-HASHING_CONCURRENCY = 4
+# At most this many hashes at once per process (`PASSWORD_HASH_CONCURRENCY`, set by
+# `configure_hashing`): slots x 19 MiB bounds the memory a login burst can take.
+_hash_concurrency = 2
 _hash_limiter: anyio.CapacityLimiter | None = None
+
+
+def configure_hashing(concurrency: int) -> None:
+    global _hash_concurrency, _hash_limiter
+    _hash_concurrency = concurrency
+    _hash_limiter = None  # created lazily: anyio needs a running event loop
 
 
 def _limiter() -> anyio.CapacityLimiter:
     global _hash_limiter
     if _hash_limiter is None:
-        _hash_limiter = anyio.CapacityLimiter(HASHING_CONCURRENCY)
+        _hash_limiter = anyio.CapacityLimiter(_hash_concurrency)
     return _hash_limiter
 
 

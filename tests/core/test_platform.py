@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from typing import Any
 
 import httpx
@@ -246,3 +247,33 @@ def test_no_route_depends_on_a_sync_function(app):
             elif not (inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)):
                 sync.add(getattr(call, "__qualname__", repr(call)))
     assert sync == set()
+
+
+async def test_password_hashing_slots_follow_the_setting(make_client):
+    from mosaic.core import security
+
+    await make_client(PASSWORD_HASH_CONCURRENCY=3)
+    assert security._limiter().total_tokens == 3
+    await make_client(PASSWORD_HASH_CONCURRENCY=1)
+    assert security._limiter().total_tokens == 1
+    hashed = await security.hash_password("correct horse battery")  # still works with one slot
+    assert (await security.verify_password("correct horse battery", hashed))[0] is True
+
+
+def test_serve_tunes_malloc_for_gunicorn_without_overriding_the_operator(monkeypatch):
+    from mosaic import cli
+
+    calls: list[list[str]] = []
+
+    def execv(_executable: str, argv: list[str]) -> None:
+        calls.append(argv)
+        raise SystemExit(0)  # the real execv never returns
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.setattr(os, "execv", execv)
+    with pytest.raises(SystemExit):
+        cli.serve(host="127.0.0.1", port=8999, workers=2, reload=False)
+    assert calls and "gunicorn" in calls[0]
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"  # the operator's value wins
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(1024 * 1024)
