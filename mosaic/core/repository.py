@@ -22,6 +22,9 @@ from mosaic.core.pagination import PageParams
 M = TypeVar("M", bound=DeclarativeBase)
 
 
+_MAX_SQL_OFFSET = 2**63 - 1  # a signed 64-bit OFFSET
+
+
 class Repository(Generic[M]):
     model: ClassVar[type[Any]]
     label: ClassVar[str] = "Resource"
@@ -115,19 +118,32 @@ class Repository(Generic[M]):
         filters: Sequence[ColumnElement[bool]] = (),
         filter_by: Mapping[str, Any] | None = None,
     ) -> tuple[list[M], int]:
-        """One page of rows and the total count matching the same conditions."""
+        """One page of rows and the total count matching the same conditions.
+
+        One query: the total rides along as `count(*) OVER ()` (the database counts the matching
+        rows either way), saving a round trip and a statement per list request. Only a page past
+        the end, which has no row to carry the total, costs a second, counting query.
+        """
         where = self.conditions(
             owner_id=owner_id, include_deleted=include_deleted, filters=filters, filter_by=filter_by
         )
-        order = self.order_by(params.sort)
-        total = (
-            await self.session.execute(select(func.count()).select_from(self.model).where(*where))
-        ).scalar_one()
-        if total == 0 or params.offset >= total:
-            return [], total
-        statement = select(self.model).where(*where).order_by(*order)
-        rows = await self.session.execute(statement.limit(params.limit).offset(params.offset))
-        return list(rows.scalars().all()), total
+        if params.offset > _MAX_SQL_OFFSET:  # no database takes it, and no page is there
+            return [], await self._count(where)
+        statement = (
+            select(self.model, func.count().over().label("total"))
+            .where(*where)
+            .order_by(*self.order_by(params.sort))
+            .limit(params.limit)
+            .offset(params.offset)
+        )
+        rows = (await self.session.execute(statement)).all()
+        if rows:
+            return [row[0] for row in rows], int(rows[0][1])
+        return [], (0 if params.offset == 0 else await self._count(where))
+
+    async def _count(self, where: Sequence[ColumnElement[bool]]) -> int:
+        statement = select(func.count()).select_from(self.model).where(*where)
+        return int((await self.session.execute(statement)).scalar_one())
 
     # -- writes (flush only: the request owns the transaction) -----------------------------
     async def create(self, **values: Any) -> M:

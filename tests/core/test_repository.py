@@ -64,6 +64,18 @@ async def test_pagination_reports_total_and_has_more(client: httpx.AsyncClient):
     assert beyond["items"] == [] and beyond["total"] == 5 and beyond["has_more"] is False
 
 
+async def test_pagination_edges_empty_and_astronomical_offsets(client: httpx.AsyncClient):
+    color, _ = await make_widgets(client, 3)
+    nothing = (await client.get("/api/v1/widgets", params={"color": f"none-{uuid.uuid4().hex[:8]}"})).json()
+    assert nothing["data"]["items"] == [] and nothing["data"]["total"] == 0
+    # Past what a 64-bit OFFSET holds: an empty page with the true total, not a database error.
+    for offset in (2**63 - 1, 2**63, 10**30):
+        response = await client.get("/api/v1/widgets", params={"color": color, "offset": offset})
+        assert response.status_code == 200, response.text
+        page = response.json()["data"]
+        assert page["items"] == [] and page["total"] == 3 and page["has_more"] is False
+
+
 async def test_pages_do_not_overlap(client: httpx.AsyncClient):
     color, made = await make_widgets(client, 5)
     seen = []
