@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 
 from mosaic import __version__
 from mosaic.accounts.deps import identify_request
@@ -117,6 +118,10 @@ def _bind_in_process(jobs: JobQueue, context: JobContext) -> None:
             runner.context = context
 
 
+# FastAPI's OpenTelemetry instrumentation, switched off unless OPENTELEMETRY_ENABLED.
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
@@ -149,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         debug=False,  # DEBUG never reaches clients: errors are always the envelope
         lifespan=lifespan,
         description="Mosaic API. Every response is the envelope `{status_code, message, data, error}`.",
+        telemetry=None if settings.OPENTELEMETRY_ENABLED else _NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.database = database

@@ -162,6 +162,10 @@ class Settings(BaseSettings):
 
     # Health checks
     HEALTH_CHECK_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0)
+    # FastAPI's native OpenTelemetry spans and metrics. Off by default: Mosaic exports Prometheus
+    # metrics at /metrics, and the check alone costs a few percent of every request. Turn on when
+    # an OpenTelemetry SDK and exporter are configured (e.g. FASTAPI_OTEL_AUTO_CONFIGURE=true).
+    OPENTELEMETRY_ENABLED: bool = False
     # Requests in progress per process beyond which new ones get 503 at once (0 disables).
     MAX_IN_FLIGHT_REQUESTS: int = Field(default=64, ge=0)
 

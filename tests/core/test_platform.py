@@ -277,3 +277,10 @@ def test_serve_tunes_malloc_for_gunicorn_without_overriding_the_operator(monkeyp
     assert calls and "gunicorn" in calls[0]
     assert os.environ["MALLOC_ARENA_MAX"] == "4"  # the operator's value wins
     assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(1024 * 1024)
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_fastapi_opentelemetry_follows_the_setting(enabled: bool):
+    app = create_app(make_settings(OPENTELEMETRY_ENABLED=enabled))
+    config = app._telemetry  # FastAPI keeps no public accessor for it
+    assert (config["tracing"], config["metrics"], config["logs"]) == (enabled, enabled, enabled)
