@@ -5,9 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from mosaic.accounts.deps import require_permission
+from mosaic.core.config import Settings
+from mosaic.main import create_app
 from tests.accounts.conftest import Account, new_account, set_role
 
 ROLES = "/api/v1/roles"
@@ -293,8 +297,15 @@ def api_routes(app: Any) -> list[tuple[str, str, Any]]:
     return found
 
 
-async def test_every_admin_or_mutating_route_has_a_permission_or_is_allow_listed(app):
-    routes = api_routes(app)
+@pytest.fixture(scope="module")
+def product_app(settings: Settings) -> FastAPI:
+    """A fresh app for the audits: the shared `app` may carry test-only routes (the widgets
+    resource that tests/core mounts on it), which made the audit fail depending on test order."""
+    return create_app(settings)
+
+
+async def test_every_admin_or_mutating_route_has_a_permission_or_is_allow_listed(product_app):
+    routes = api_routes(product_app)
     assert len(routes) > 40  # the walk sees the included routers, not just the app's own routes
     guarded = [
         (method, path)
@@ -312,6 +323,6 @@ async def test_every_admin_or_mutating_route_has_a_permission_or_is_allow_listed
     assert unguarded == [], f"routes without require_permission and not allow-listed: {unguarded}"
 
 
-async def test_allow_lists_name_only_routes_that_exist(app):
-    existing = {(method, path) for method, path, _ in api_routes(app)}
+async def test_allow_lists_name_only_routes_that_exist(product_app):
+    existing = {(method, path) for method, path, _ in api_routes(product_app)}
     assert (PUBLIC_ROUTES | OWNER_ROUTES) - existing == set()
