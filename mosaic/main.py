@@ -17,7 +17,8 @@ from mosaic.accounts.deps import identify_request
 from mosaic.accounts.rbac.service import sync_rbac
 from mosaic.core.cache import Cache, attach_invalidation, build_cache
 from mosaic.core.config import Settings, get_settings
-from mosaic.core.database import Database
+from mosaic.core.constraints import ConstraintErrors
+from mosaic.core.database import Base, Database
 from mosaic.core.domain import Domain
 from mosaic.core.errors import COMMON_ERROR_RESPONSES, install_error_handlers
 from mosaic.core.health import default_checks, metrics_router
@@ -122,6 +123,14 @@ def _bind_in_process(jobs: JobQueue, context: JobContext) -> None:
 _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
+def build_constraint_errors(domains: list[Domain]) -> ConstraintErrors:
+    """One registry per app from the domains' declarations (SQLite names come from the models)."""
+    registry = ConstraintErrors(metadata=[Base.metadata])
+    for domain in domains:
+        registry.update(domain.constraint_errors)
+    return registry
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
@@ -159,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.domains = domains
+    app.state.constraint_errors = build_constraint_errors(domains)
     app.state.readiness_checks = default_checks(settings, database)
     app.state.email = email
     app.state.cache = cache

@@ -47,4 +47,14 @@ domain = Domain(
     default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
     seed=seed,
     scheduled_jobs=(ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, every_seconds=3600),),
+    # The services check these first; the constraints answer the same way when a race wins.
+    constraint_errors={
+        "uq_users_email_live": (409, "EMAIL_TAKEN", "Email is already registered"),
+        "uq_users_google_sub_live": (409, "IDENTITY_TAKEN", "This identity is linked to another account"),
+        "uq_users_external_subject_live": (
+            409,
+            "IDENTITY_TAKEN",
+            "This identity is linked to another account",
+        ),
+    },
 )

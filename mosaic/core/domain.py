@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.core.config import Settings
+from mosaic.core.constraints import ErrorSpec
 
 SeedFunction = Callable[[AsyncSession, Settings], Awaitable[None]]
 
@@ -49,3 +50,4 @@ class Domain:
     default_roles: Mapping[str, Sequence[str]] = field(default_factory=dict)
     seed: SeedFunction | None = None
     scheduled_jobs: Sequence[ScheduledJob] = ()
+    constraint_errors: Mapping[str, ErrorSpec] = field(default_factory=dict)

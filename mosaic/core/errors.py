@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mosaic.core.envelope import ErrorEnvelope, error_body
+
+if TYPE_CHECKING:
+    from mosaic.core.constraints import ConstraintErrors
 
 logger = logging.getLogger("mosaic.errors")
 
@@ -210,9 +213,24 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # The constraint name helps operators, not clients: log it, answer a generic conflict.
-    logger.info("integrity error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    """A registered constraint (`app.state.constraint_errors`) answers its own typed error;
+    any other violation is a generic conflict whose constraint name is logged, not sent."""
+    assert isinstance(exc, IntegrityError)
+    registry: ConstraintErrors | None = getattr(request.app.state, "constraint_errors", None)
+    name = registry.constraint_name(exc) if registry is not None else None
+    logger.info("integrity error on %s %s: constraint %s", request.method, request.url.path, name)
+    error = registry.error_for(name) if registry is not None else None
+    if error is not None:
+        return await _app_error(request, error)
     return envelope_response(409, "CONFLICT", "Conflict with an existing resource")
+
+
+async def _statement_error(request: Request, exc: Exception) -> JSONResponse:
+    """A typed error raised while binding a value (an amount out of range) keeps its answer."""
+    assert isinstance(exc, StatementError)
+    if isinstance(exc.orig, AppError):
+        return await _app_error(request, exc.orig)
+    return await _unhandled(request, exc)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -239,6 +257,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(DBAPIError, _dbapi_error)
+    app.add_exception_handler(StatementError, _statement_error)
     app.add_exception_handler(Exception, _unhandled)
 
 

@@ -88,24 +88,42 @@ class Repository(Generic[M]):
 
     # -- reads ----------------------------------------------------------------------------
     async def get(
-        self, id: uuid.UUID, *, owner_id: uuid.UUID | None = None, include_deleted: bool = False
+        self,
+        id: uuid.UUID,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        for_update: bool = False,
     ) -> M | None:
+        """`for_update=True` locks the row until the transaction ends (`SELECT ... FOR UPDATE` on
+        PostgreSQL; SQLite has no row locks: open the transaction with `write_lock` there)."""
         statement = self.select(
             owner_id=owner_id, include_deleted=include_deleted, filters=[self.model.id == id]
         )
+        if for_update:
+            statement = statement.with_for_update()
         found: M | None = (await self.session.execute(statement)).scalars().one_or_none()
         return found
 
     async def get_or_404(
-        self, id: uuid.UUID, *, owner_id: uuid.UUID | None = None, include_deleted: bool = False
+        self,
+        id: uuid.UUID,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        for_update: bool = False,
     ) -> M:
-        found = await self.get(id, owner_id=owner_id, include_deleted=include_deleted)
+        found = await self.get(id, owner_id=owner_id, include_deleted=include_deleted, for_update=for_update)
         if found is None:
             raise NotFound(f"{self.label} not found")
         return found
 
-    async def find_one(self, *filters: ColumnElement[bool], include_deleted: bool = False) -> M | None:
+    async def find_one(
+        self, *filters: ColumnElement[bool], include_deleted: bool = False, for_update: bool = False
+    ) -> M | None:
         statement = self.select(filters=filters, include_deleted=include_deleted).limit(1)
+        if for_update:
+            statement = statement.with_for_update()
         result: M | None = (await self.session.execute(statement)).scalars().first()
         return result
 
