@@ -19,7 +19,7 @@ from mosaic.core.config import Settings
 from mosaic.core.database import utcnow
 from mosaic.core.errors import AppError
 from mosaic.core.pagination import PageParams
-from mosaic.trading.common import DecimalSortRepository
+from mosaic.core.repository import Repository
 from mosaic.trading.user_wallets.crypto import CredentialCipher, CredentialDecryptError, associated_data
 from mosaic.trading.user_wallets.models import UserWallet
 from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
@@ -39,12 +39,11 @@ class CredentialsUnreadable(AppError):
     default_message = "The stored credentials cannot be read; connect the wallet again"
 
 
-class UserWalletRepository(DecimalSortRepository[UserWallet]):
+class UserWalletRepository(Repository[UserWallet]):
     model = UserWallet
     label = "Wallet connection"
     owner_field = "user_id"
     sortable = frozenset({"created_at", "updated_at", "balance"})
-    decimal_columns = frozenset({"balance"})
 
 
 def mask(value: str) -> str:
