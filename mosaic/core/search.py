@@ -42,8 +42,9 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, Table, bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, String, Table, bindparam, func, literal_column, select
 from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -247,48 +248,35 @@ class SearchIndex:
         parsed = parse_query(query) if isinstance(query, str) else query
         if not parsed:
             return []
-        if session.get_bind().dialect.name == "postgresql":
-            return await self._search_postgresql(session, parsed, table, where, limit, offset)
-        return await self._search_sqlite(session, parsed, table, where, limit, offset)
+        request = _Request(parsed, table, tuple(where), limit, offset)
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        statement = self._postgresql_query(request) if postgresql else self._sqlite_query(request)
+        rows = (await session.execute(statement)).all()
+        return [SearchHit(row.id, float(row.score), _render_snippet(row.snippet)) for row in rows]
 
-    async def _search_sqlite(
-        self,
-        session: AsyncSession,
-        parsed: ParsedQuery,
-        table: Table,
-        where: Sequence[ColumnElement[bool]],
-        limit: int,
-        offset: int,
-    ) -> list[SearchHit]:
+    def _sqlite_query(self, request: _Request) -> Select[Any]:
         fts = self.fts_table
         weights = ", ".join(repr(float(w)) for w in self.columns.values())
-        rank: ColumnElement[float] = literal_column(f"bm25({fts}, {weights})")
+        rank: ColumnElement[float] = literal_column(f"bm25({fts}, {weights})")  # lower is better
         snippet: ColumnElement[str] = literal_column(
             f"snippet({fts}, -1, '{_START}', '{_STOP}', '…', {int(self.snippet_words)})"
         )
+        table = request.table
         fts_rowid: ColumnElement[int] = literal_column(f"{fts}.rowid")
-        statement = (
-            select(table.c.id, rank.label("rank"), snippet.label("snippet"))
+        matches = literal_column(fts).op("MATCH")(bindparam("fts_query", request.parsed.fts5()))
+        return (
+            select(table.c.id, (-rank).label("score"), snippet.label("snippet"))
             .select_from(table.join(sql_table(fts), fts_rowid == literal_column(f"{self.table}.rowid")))
-            .where(literal_column(fts).op("MATCH")(bindparam("fts_query", parsed.fts5())), *where)
+            .where(matches, *request.where)
             .order_by(rank, table.c.id)
-            .limit(limit)
-            .offset(offset)
+            .limit(request.limit)
+            .offset(request.offset)
         )
-        rows = (await session.execute(statement)).all()
-        return [SearchHit(row.id, -float(row.rank), _render_snippet(row.snippet)) for row in rows]
 
-    async def _search_postgresql(
-        self,
-        session: AsyncSession,
-        parsed: ParsedQuery,
-        table: Table,
-        where: Sequence[ColumnElement[bool]],
-        limit: int,
-        offset: int,
-    ) -> list[SearchHit]:
+    def _postgresql_query(self, request: _Request) -> Select[Any]:
+        table = request.table
         config: ColumnElement[str] = literal_column(f"'{self.language}'::regconfig")
-        query = func.to_tsquery(config, bindparam("ts_query", parsed.tsquery(), type_=String))
+        query = func.to_tsquery(config, bindparam("ts_query", request.parsed.tsquery(), type_=String))
         top = max(self.columns.values())
         by_label = {self._labels[c]: w / top for c, w in self.columns.items()}
         weights = ",".join(repr(float(by_label.get(label, 0.1))) for label in reversed(_WEIGHT_LABELS))
@@ -296,11 +284,11 @@ class SearchIndex:
         rank = func.ts_rank(literal_column(f"'{{{weights}}}'::float4[]"), vector, query)
         # Rank every match, but build headlines (the expensive part) for the returned page only.
         page = (
-            select(table.c.id, rank.label("rank"))
-            .where(vector.op("@@")(query), *where)
+            select(table.c.id, rank.label("score"))
+            .where(vector.op("@@")(query), *request.where)
             .order_by(rank.desc(), table.c.id)
-            .limit(limit)
-            .offset(offset)
+            .limit(request.limit)
+            .offset(request.offset)
             .subquery()
         )
         document = func.concat_ws(" … ", *(table.c[c] for c in self.columns))
@@ -309,10 +297,17 @@ class SearchIndex:
             'MinWords=5, MaxFragments=2, FragmentDelimiter=" … "'
         )
         headline = func.ts_headline(config, document, query, bindparam("headline_options", options))
-        statement = (
-            select(page.c.id, page.c.rank, headline.label("snippet"))
+        return (
+            select(page.c.id, page.c.score, headline.label("snippet"))
             .join(table, table.c.id == page.c.id)
-            .order_by(page.c.rank.desc(), page.c.id)
+            .order_by(page.c.score.desc(), page.c.id)
         )
-        rows = (await session.execute(statement)).all()
-        return [SearchHit(row.id, float(row.rank), _render_snippet(row.snippet)) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    parsed: ParsedQuery
+    table: Table
+    where: tuple[ColumnElement[bool], ...]
+    limit: int
+    offset: int

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mosaic.core.constraints import ConstraintErrors
-from mosaic.core.database import create_engine
 from mosaic.core.ddl import (
     create_exclusion_constraint,
     create_search_index,
@@ -27,7 +26,7 @@ from mosaic.core.ddl import (
     drop_exclusion_constraint,
 )
 from mosaic.core.errors import install_error_handlers
-from tests.conftest import fresh_database_url, make_settings
+from tests.core.conftest import fresh_engine
 from tests.core.documents import DOCUMENTS_SEARCH, DocumentBase, Slot
 
 T0 = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -44,12 +43,10 @@ def create_schema(connection: Connection) -> None:
 
 @pytest.fixture(scope="module")
 async def ddl_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
-    async with fresh_database_url(tmp_path_factory.mktemp("ddl"), "ddl") as url:
-        engine = create_engine(make_settings(DATABASE_URL=url))
+    async with fresh_engine(tmp_path_factory.mktemp("ddl"), "ddl") as engine:
         async with engine.begin() as connection:
             await connection.run_sync(create_schema)
         yield engine
-        await engine.dispose()
 
 
 def drift(connection: Connection, *, filtered: bool) -> list[Any]:
@@ -144,18 +141,14 @@ async def test_exclusion_constraint_name_and_sqlstate_come_from_asyncpg(ddl_engi
 
 
 async def test_exclusion_helpers_are_no_ops_on_sqlite(tmp_path: Path):
-    async with fresh_database_url(tmp_path, "exsqlite") as url:
-        engine = create_engine(make_settings(DATABASE_URL=url))
-        try:
-            async with engine.begin() as connection:
-                await connection.run_sync(create_schema)
-                await connection.run_sync(
-                    lambda c: drop_exclusion_constraint(
-                        Operations(MigrationContext.configure(c)), "ex_test_slots_no_overlap", "test_slots"
-                    )
+    async with fresh_engine(tmp_path, "exsqlite") as engine:
+        async with engine.begin() as connection:
+            await connection.run_sync(create_schema)
+            await connection.run_sync(
+                lambda c: drop_exclusion_constraint(
+                    Operations(MigrationContext.configure(c)), "ex_test_slots_no_overlap", "test_slots"
                 )
-                values = {"room": 1, "starts_at": T0, "ends_at": T0 + timedelta(hours=1)}
-                # Dropped (PostgreSQL) or never created (SQLite): overlapping rows are accepted.
-                await connection.execute(insert(Slot), [values, values])
-        finally:
-            await engine.dispose()
+            )
+            values = {"room": 1, "starts_at": T0, "ends_at": T0 + timedelta(hours=1)}
+            # Dropped (PostgreSQL) or never created (SQLite): overlapping rows are accepted.
+            await connection.execute(insert(Slot), [values, values])

@@ -13,10 +13,9 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from mosaic.core.database import create_engine
 from mosaic.core.ddl import create_search_index, drop_search_index
 from mosaic.core.search import SearchIndex, parse_query
-from tests.conftest import fresh_database_url, make_settings
+from tests.core.conftest import fresh_engine
 from tests.core.documents import DOCUMENTS_SEARCH, Document, DocumentBase, DocumentRepository
 
 ROWS = 10_000
@@ -36,8 +35,7 @@ def create_schema(connection: Connection) -> None:
 @pytest.fixture(scope="module")
 async def search_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
     """A database of its own with 10,000 documents; a handful mention rare words."""
-    async with fresh_database_url(tmp_path_factory.mktemp("search"), "search") as url:
-        engine = create_engine(make_settings(DATABASE_URL=url))
+    async with fresh_engine(tmp_path_factory.mktemp("search"), "search") as engine:
         async with engine.begin() as connection:
             await connection.run_sync(create_schema)
             rows = [doc(f"Report {i}", f"{FILLER} number {i}", owner_id=OWNER) for i in range(ROWS - 6)]
@@ -51,7 +49,6 @@ async def search_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
             ]
             await connection.execute(insert(Document), rows)
         yield engine
-        await engine.dispose()
 
 
 @pytest.fixture
@@ -176,20 +173,16 @@ def test_search_index_rejects_unsafe_names():
 
 
 async def test_drop_search_index_removes_its_objects(tmp_path: Path):
-    async with fresh_database_url(tmp_path, "searchdrop") as url:
-        engine = create_engine(make_settings(DATABASE_URL=url))
-        try:
-            async with engine.begin() as connection:
-                await connection.run_sync(create_schema)
-                await connection.run_sync(
-                    lambda c: drop_search_index(Operations(MigrationContext.configure(c)), DOCUMENTS_SEARCH)
-                )
-                names = await connection.run_sync(
-                    lambda c: {
-                        *c.dialect.get_table_names(c),
-                        *(col["name"] for col in c.dialect.get_columns(c, "test_documents")),
-                    }
-                )
-            assert not names & DOCUMENTS_SEARCH.database_objects()
-        finally:
-            await engine.dispose()
+    async with fresh_engine(tmp_path, "searchdrop") as engine:
+        async with engine.begin() as connection:
+            await connection.run_sync(create_schema)
+            await connection.run_sync(
+                lambda c: drop_search_index(Operations(MigrationContext.configure(c)), DOCUMENTS_SEARCH)
+            )
+            names = await connection.run_sync(
+                lambda c: {
+                    *c.dialect.get_table_names(c),
+                    *(col["name"] for col in c.dialect.get_columns(c, "test_documents")),
+                }
+            )
+        assert not names & DOCUMENTS_SEARCH.database_objects()
