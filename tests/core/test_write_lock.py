@@ -46,7 +46,7 @@ async def test_twenty_concurrent_claims_of_one_key_give_one_success_and_nineteen
     bucket_id = await new_bucket(client)
     claims = f"/api/v1/widgets/buckets/{bucket_id}/claims"
     responses = await asyncio.gather(
-        *(client.post(f"{claims}?pause_ms=20", json={"key": "k"}) for _ in range(20))
+        *(client.post(f"{claims}?pause_ms=10", json={"key": "k"}) for _ in range(20))
     )
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * 19, [r.text for r in responses if r.status_code not in (201, 409)]
