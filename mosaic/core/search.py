@@ -33,6 +33,9 @@ no prefix search; both engines get a query rendered from the same parsed form in
 answer the same question.
 
 Snippets are HTML-escaped text with the matches in `<mark>...</mark>`, safe to render.
+
+Limits: a PostgreSQL `tsvector` holds at most 1 MB, so a row whose indexed text yields more
+fails to insert there; cap the indexed fields' length in the module's write schemas.
 """
 
 from __future__ import annotations
