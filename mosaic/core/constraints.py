@@ -23,7 +23,6 @@ Finding the constraint's name:
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -32,8 +31,6 @@ from sqlalchemy import Index, MetaData, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 
 from mosaic.core.errors import AppError
-
-logger = logging.getLogger("mosaic.errors")
 
 ErrorSpec = type[AppError] | tuple[int, str, str]
 """An `AppError` subclass (raised with its defaults), or `(status, code, message)`."""
