@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from mosaic.accounts.plans.limits import PlanLimitReached, check_within_limit, register_limit_counter
+from mosaic.accounts.plans.limits import PlanLimitReached, check_within_limit
 from mosaic.accounts.plans.models import UserPlan
 from mosaic.accounts.plans.service import expire_subscriptions
 from mosaic.core.database import utcnow
@@ -154,22 +154,21 @@ async def test_plan_limit_counts_against_the_active_plan(client, app, admin: Acc
     async def count_widgets(session, user_id):
         return used.get(user_id, 0)
 
-    register_limit_counter("widgets_test", count_widgets)
     plan = (await client.post(PLANS, json=plan_body(), headers=admin.headers)).json()["data"]
     await client.post(MINE, json={"plan_id": plan["id"]}, headers=user_a.headers)
     user_id = uuid.UUID(user_a.id)
     async with app.state.database.transaction() as session:
         used[user_id] = 1
-        await check_within_limit(session, user_id, "widgets_test")
+        await check_within_limit(session, user_id, "widgets_test", count_widgets)
         used[user_id] = 2
         with pytest.raises(PlanLimitReached) as reached:
-            await check_within_limit(session, user_id, "widgets_test")
+            await check_within_limit(session, user_id, "widgets_test", count_widgets)
         assert reached.value.status_code == 402 and reached.value.details == {
             "resource": "widgets_test",
             "limit": 2,
             "used": 2,
         }
-        await check_within_limit(session, user_id, "unlimited_resource")
+        await check_within_limit(session, user_id, "unlimited_resource", count_widgets)
 
 
 async def test_plan_reads_are_cached_and_a_write_invalidates_them(client, app, admin: Account):

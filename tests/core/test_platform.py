@@ -18,8 +18,9 @@ from mosaic.core.config import (
     EXAMPLE_SUPERADMIN_PASSWORD,
     Settings,
 )
+from mosaic.core.domain import resolve_domain_names
 from mosaic.core.logging import build_handler, redact_text
-from mosaic.main import create_app, resolve_domain_names
+from mosaic.main import create_app
 from tests.conftest import make_settings
 
 SAFE_PRODUCTION: dict[str, Any] = {
@@ -97,7 +98,7 @@ def test_production_accepts_safe_settings():
         ({"SUPERADMIN_PASSWORD": EXAMPLE_SUPERADMIN_PASSWORD}, "SUPERADMIN_PASSWORD is the example value"),
         ({"DEBUG": True}, "DEBUG must be false"),
         ({"DATABASE_URL": "sqlite+aiosqlite:///var/x.db"}, "production needs PostgreSQL"),
-        ({"WALLET_ENCRYPTION_KEYS": None}, "WALLET_ENCRYPTION_KEYS is not set"),
+        ({"WALLET_ENCRYPTION_KEYS": None}, "SECRET_BOX_KEYS is not set"),
         ({"WALLET_ENCRYPTION_KEYS": DEV_WALLET_ENCRYPTION_KEY}, "contains the development key"),
     ],
 )

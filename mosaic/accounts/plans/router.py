@@ -17,6 +17,7 @@ from mosaic.accounts.plans.schemas import (
     SubscriptionUpdate,
     UserPlanOut,
 )
+from mosaic.core.access import public
 from mosaic.core.cache import cache_key, get_or_set, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
@@ -28,6 +29,7 @@ subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
 
 
 @plans_router.get("", response_model=Envelope[Page[PlanOut]], summary="List plans (public)")
+@public
 async def list_plans(session: SessionDep, page: Pagination, request: Request) -> Envelope[Page[PlanOut]]:
     """Cached (public catalogue, same for every caller); any write to plans invalidates it."""
 
@@ -53,6 +55,7 @@ async def list_plans(session: SessionDep, page: Pagination, request: Request) ->
     summary="Get a plan (public)",
     responses=error_responses(404),
 )
+@public
 async def get_plan(plan_id: uuid.UUID, session: SessionDep, request: Request) -> Envelope[PlanOut]:
     async def load() -> PlanOut:
         return PlanOut.model_validate(await service.plan_or_404(session, plan_id))

@@ -98,7 +98,9 @@ async def _check_agent_limit(
     if not wanted - current:
         return
     projected = await agents_in_flows(session, user_id, excluding=flow_id) | wanted
-    await check_within_limit(session, user_id, "agents", adding=len(projected) - len(current))
+    await check_within_limit(
+        session, user_id, "agents", count_flow_agents, adding=len(projected) - len(current)
+    )
 
 
 def _stored(steps: list[FlowStep]) -> list[dict[str, Any]]:
