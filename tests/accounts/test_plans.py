@@ -183,3 +183,14 @@ async def test_plan_reads_are_cached_and_a_write_invalidates_them(client, app, a
     assert counter.count == 0 and cached.json()["data"]["price"] == "29.00"
     await client.put(f"{PLANS}/{plan['id']}", json={"price": "9.99"}, headers=admin.headers)
     assert (await client.get(f"{PLANS}/{plan['id']}")).json()["data"]["price"] == "9.99"
+
+
+async def test_put_null_on_a_required_field_is_ignored_and_clears_a_nullable_one(client, admin: Account):
+    """The PUT rule through HTTP: before, `name: null` reached the NOT NULL column (an error)."""
+    plan = (await client.post(PLANS, json=plan_body(duration_days=30), headers=admin.headers)).json()["data"]
+    response = await client.put(
+        f"{PLANS}/{plan['id']}", json={"name": None, "duration_days": None}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["name"] == plan["name"] and data["duration_days"] is None

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mosaic.accounts.notifications.models import Notification
 from mosaic.accounts.settings.service import get_or_create
 from mosaic.accounts.users.models import User
+from mosaic.core.crud import Owned
 from mosaic.core.database import on_commit, utcnow
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
@@ -94,7 +95,7 @@ async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 
 async def mark_viewed(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> Notification:
-    notification = await NotificationRepository(session).get_or_404(notification_id, owner_id=user_id)
+    notification = await Owned(NotificationRepository(session), user_id).get(notification_id)
     if not notification.is_viewed:
         notification.is_viewed = True
         notification.viewed_at = utcnow()
@@ -118,5 +119,4 @@ async def mark_all_viewed(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 
 async def delete(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> None:
-    repo = NotificationRepository(session)
-    await repo.soft_delete(await repo.get_or_404(notification_id, owner_id=user_id))
+    await Owned(NotificationRepository(session), user_id).delete(notification_id)

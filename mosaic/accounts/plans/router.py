@@ -22,7 +22,7 @@ from mosaic.core.cache import cache_key, get_or_set, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 
 plans_router = APIRouter(prefix="/plans", tags=["plans"])
 subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
@@ -35,7 +35,7 @@ async def list_plans(session: SessionDep, page: Pagination, request: Request) ->
 
     async def load() -> Page[PlanOut]:
         plans, total = await service.PlanRepository(session).paginate(page)
-        return Page[PlanOut].build([PlanOut.model_validate(p) for p in plans], total, page)
+        return page_of(PlanOut, plans, total, page)
 
     key = cache_key("plans", "list", {"limit": page.limit, "offset": page.offset, "sort": page.sort})
     data = await get_or_set(
@@ -119,7 +119,7 @@ async def my_plans(
 ) -> Envelope[Page[UserPlanOut]]:
     items, total = await service.list_subscriptions(session, user.id, page, status_filter)
     return ok(
-        Page[UserPlanOut].build([UserPlanOut.model_validate(i) for i in items], total, page),
+        page_of(UserPlanOut, items, total, page),
         "Subscriptions retrieved",
     )
 

@@ -6,10 +6,11 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaic.core.crud import Catalogue
 from mosaic.core.pagination import PageParams
 from mosaic.trading.agents.models import Agent
 from mosaic.trading.agents.schemas import AgentIn, AgentUpdate
-from mosaic.trading.common import Catalogue, DecimalSortRepository, contains
+from mosaic.trading.common import DecimalSortRepository, contains
 
 
 class AgentRepository(DecimalSortRepository[Agent]):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.plans.limits import check_within_limit
+from mosaic.core.crud import Owned, put_values
 from mosaic.core.errors import Conflict, NotFound
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
@@ -139,14 +140,14 @@ async def list_flows(
 
 
 async def get_flow(session: AsyncSession, user_id: uuid.UUID, flow_id: uuid.UUID) -> Flow:
-    return await FlowRepository(session).get_or_404(flow_id, owner_id=user_id)
+    return await Owned(FlowRepository(session), user_id).get(flow_id)
 
 
 async def update_flow(
     session: AsyncSession, user_id: uuid.UUID, flow_id: uuid.UUID, data: FlowUpdate, *, exempt: bool
 ) -> Flow:
     flow = await get_flow(session, user_id, flow_id)
-    values: dict[str, Any] = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"steps"})
+    values: dict[str, Any] = put_values(data, Flow, exclude={"steps"})
     if data.steps is not None:
         await _check_references(session, user_id, data.steps)
         await _check_agent_limit(session, user_id, data.steps, flow_id=flow.id, exempt=exempt)
@@ -159,9 +160,7 @@ async def update_flow(
 
 
 async def delete_flow(session: AsyncSession, user_id: uuid.UUID, flow_id: uuid.UUID) -> None:
-    repo = FlowRepository(session)
-    await repo.soft_delete(await repo.get_or_404(flow_id, owner_id=user_id))
-    logger.info("user %s deleted flow %s", user_id, flow_id)
+    await Owned(FlowRepository(session), user_id).delete(flow_id)
 
 
 # -- runs ----------------------------------------------------------------------------------------
@@ -194,4 +193,4 @@ async def list_runs(
 
 
 async def get_run(session: AsyncSession, user_id: uuid.UUID, run_id: uuid.UUID) -> FlowRun:
-    return await FlowRunRepository(session).get_or_404(run_id, owner_id=user_id)
+    return await Owned(FlowRunRepository(session), user_id).get(run_id)

@@ -11,7 +11,7 @@ from mosaic.accounts.plans.limits import require_within_limit
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 from mosaic.core.secretbox import SecretBoxDep
 from mosaic.trading.user_wallets import service
 from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
@@ -37,7 +37,7 @@ async def list_user_wallets(
         session, user.id, page, wallet_id=wallet_id, is_active=is_active
     )
     return ok(
-        Page[UserWalletOut].build([service.to_out(cipher, r) for r in rows], total, page),
+        page_of(UserWalletOut, rows, total, page, lambda r: service.to_out(cipher, r)),
         "Wallets retrieved successfully",
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.core.config import Settings
+from mosaic.core.crud import Owned
 from mosaic.core.database import utcnow
 from mosaic.core.errors import AppError
 from mosaic.core.pagination import PageParams
@@ -128,7 +129,7 @@ async def list_connections(
 
 
 async def get_connection(session: AsyncSession, user_id: uuid.UUID, connection_id: uuid.UUID) -> UserWallet:
-    return await UserWalletRepository(session).get_or_404(connection_id, owner_id=user_id)
+    return await Owned(UserWalletRepository(session), user_id).get(connection_id)
 
 
 async def update_connection(
@@ -151,12 +152,12 @@ async def update_connection(
 
 async def disconnect(session: AsyncSession, user_id: uuid.UUID, connection_id: uuid.UUID) -> None:
     """Soft delete that also wipes the credentials: a deleted connection keeps no usable secret."""
-    repo = UserWalletRepository(session)
-    row = await repo.get_or_404(connection_id, owner_id=user_id)
+    await Owned(UserWalletRepository(session), user_id).delete(connection_id, before=_wipe)
+
+
+def _wipe(row: UserWallet) -> None:
     row.credentials_encrypted = None
     row.credentials_key_id = None
-    await repo.soft_delete(row)
-    logger.info("user %s disconnected wallet connection %s", user_id, row.id)
 
 
 async def reveal_credentials(
