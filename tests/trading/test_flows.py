@@ -13,7 +13,7 @@ import pytest
 import respx
 
 from mosaic.trading.flows.jobs import execute_run
-from tests.accounts.conftest import Account
+from tests.accounts.conftest import Account, outbox_messages
 from tests.trading.conftest import API, create_agent, create_template
 
 FLOWS = f"{API}/flows"
@@ -227,7 +227,9 @@ async def test_superadmin_is_not_limited(client, superadmin, admin, chain_prompt
 
 
 # -- runs through the offline provider, in-process -------------------------------------------------
-async def test_three_steps_chain_their_outputs_and_notify(client, user_a, agent, admin, chain_prompt):
+async def test_three_steps_chain_their_outputs_and_notify(
+    client, app, settings, user_a, agent, admin, chain_prompt
+):
     variables = await create_template(
         client, admin, prompt="{symbol} {unknown} {symbol.__class__} {0} {{x}}\nText: {previous_output}"
     )
@@ -268,6 +270,9 @@ async def test_three_steps_chain_their_outputs_and_notify(client, user_a, agent,
     assert failed_only.json()["data"]["total"] == 0
     notes = (await client.get(f"{API}/notifications", headers=user_a.headers)).json()["data"]["items"]
     assert [(n["title"], n["category"]) for n in notes] == [("Flow finished", "flows")]
+    await app.state.jobs.drain()  # the email copy of the notification is its own job
+    mailed = outbox_messages(settings, user_a.email, "notification")
+    assert [m["Subject"] for m in mailed] == ["Flow finished"]
 
 
 async def test_a_finished_run_is_not_run_again(client, app, user_a, agent, chain_prompt):
