@@ -118,7 +118,9 @@ async def test_the_email_copy_uses_the_template_and_the_recipients_locale(
     [message] = outbox_messages(settings, user_b.email, "notification")
     assert message["Subject"] == "Pedido listo"
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    body = text.get_payload(decode=True).decode()
+    payload = text.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    body = payload.decode()
     assert body.startswith("Hola ") and "Tu flujo terminó." in body  # the es template
     assert any(p.get_content_type() == "text/html" for p in message.walk())
 
