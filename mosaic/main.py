@@ -29,6 +29,7 @@ from mosaic.core.logging import configure_logging
 from mosaic.core.middleware import RATE_LIMIT_EXEMPT_PREFIXES, RequestContextMiddleware
 from mosaic.core.ratelimit import RateLimiter
 from mosaic.core.security import configure_hashing
+from mosaic.providers.ai import close_shared_clients as close_ai_clients
 from mosaic.providers.email import EmailProvider, build_email_provider
 from mosaic.providers.email.tasks import send_email
 from mosaic.providers.identity import ExternalTokenVerifier
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await jobs.start()
         yield
         await jobs.close()  # graceful: running jobs finish first
+        await close_ai_clients()  # the pooled provider connections of this process
         for domain in reversed(domains):
             for hook in domain.on_shutdown:
                 try:

@@ -14,6 +14,7 @@ from mosaic.core.jobs import JobContext
 from mosaic.core.jobs.celery_runner import CeleryJobs, WorkerLoop, build_celery
 from mosaic.core.logging import configure_logging
 from mosaic.main import build_job_context, build_task_registry, load_domains
+from mosaic.providers.ai import close_shared_clients as close_ai_clients
 from mosaic.providers.email import build_email_provider
 from mosaic.providers.storage import build_storage
 
@@ -34,6 +35,7 @@ def create_worker_app(settings: Settings):  # type: ignore[no-untyped-def]  # ce
         )
 
     async def close_context(context: JobContext) -> None:
+        await close_ai_clients()
         if context.cache is not None:
             await context.cache.close()
         await context.database.dispose()

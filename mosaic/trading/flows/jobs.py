@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.notifications.service import notify
 from mosaic.accounts.users.models import User
+from mosaic.core.cache import Cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database, utcnow
 from mosaic.core.errors import NotFound
 from mosaic.core.jobs import JobContext, JobQueue, job
-from mosaic.providers.ai import AIConfig, AIError, build_ai_client
+from mosaic.providers.ai import AIConfig, AIError, SharedCompletionCache, build_ai_client
 from mosaic.trading.agents.service import usable_agent
 from mosaic.trading.common import fixed_point, quantize
 from mosaic.trading.flows.models import Flow, FlowRun
@@ -50,11 +51,15 @@ class StepCall:
 
 @job(RUN_FLOW, max_retries=2, retry_backoff=1.0)
 async def run_flow(ctx: JobContext, run_id: str) -> str:
-    return await execute_run(ctx.settings, ctx.database, uuid.UUID(run_id), ctx.jobs)
+    return await execute_run(ctx.settings, ctx.database, uuid.UUID(run_id), ctx.jobs, ctx.cache)
 
 
 async def execute_run(
-    settings: Settings, database: Database, run_id: uuid.UUID, jobs: JobQueue | None = None
+    settings: Settings,
+    database: Database,
+    run_id: uuid.UUID,
+    jobs: JobQueue | None = None,
+    cache: Cache | None = None,
 ) -> str:
     """Run (or resume) `run_id`; returns its final status, or why nothing was done."""
     async with database.transaction() as session:
@@ -89,7 +94,7 @@ async def execute_run(
     while state.next_index < len(state.plan):
         call, record = await _prepare(database, state)
         if call is not None:
-            record = await _call(settings, call, record)
+            record = await _call(settings, call, record, cache)
         if not await _record_step(database, state, record):
             return "superseded"
         if record["error"] is not None:
@@ -156,14 +161,18 @@ async def _prepare(database: Database, state: _RunState) -> tuple[StepCall | Non
         return StepCall(record["input"], agent.provider, agent.model_id, config), record
 
 
-async def _call(settings: Settings, call: StepCall, record: dict[str, Any]) -> dict[str, Any]:
+async def _call(
+    settings: Settings, call: StepCall, record: dict[str, Any], cache: Cache | None = None
+) -> dict[str, Any]:
     started = time.monotonic()
     try:
         config = AIConfig.for_agent(
             settings, provider=call.provider, model_id=call.model_id, config=call.config
         )
         system = call.config.get("system")
-        completion = await build_ai_client(config).complete(
+        # The app's core cache (shared through Redis when configured) holds the answers.
+        shared = SharedCompletionCache(cache) if cache is not None else None
+        completion = await build_ai_client(config, cache=shared).complete(
             call.template, system=system if isinstance(system, str) else None
         )
     except AIError as exc:
