@@ -73,9 +73,7 @@ async def list_mine(
     session: AsyncSession, user_id: uuid.UUID, params: PageParams, unread: bool | None
 ) -> tuple[list[Notification], int]:
     viewed = None if unread is None else not unread
-    return await NotificationRepository(session).paginate(
-        params, owner_id=user_id, filter_by={"is_viewed": viewed}
-    )
+    return await Owned(NotificationRepository(session), user_id).list(params, filter_by={"is_viewed": viewed})
 
 
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:

@@ -150,7 +150,7 @@ async def cancel(session: AsyncSession, user_id: uuid.UUID, subscription_id: uui
 async def list_subscriptions(
     session: AsyncSession, user_id: uuid.UUID, params: PageParams, status: str | None
 ) -> tuple[list[UserPlan], int]:
-    return await UserPlanRepository(session).paginate(params, owner_id=user_id, filter_by={"status": status})
+    return await Owned(UserPlanRepository(session), user_id).list(params, filter_by={"status": status})
 
 
 async def expire_subscriptions(session: AsyncSession) -> int:

@@ -131,9 +131,8 @@ async def list_flows(
     status: str | None = None,
     q: str | None = None,
 ) -> tuple[list[Flow], int]:
-    return await FlowRepository(session).paginate(
+    return await Owned(FlowRepository(session), user_id).list(
         params,
-        owner_id=user_id,
         filters=[contains(Flow.title, q)] if q else [],
         filter_by={"status": status},
     )
@@ -187,8 +186,8 @@ async def list_runs(
     status: str | None = None,
 ) -> tuple[list[FlowRun], int]:
     await get_flow(session, user_id, flow_id)
-    return await FlowRunRepository(session).paginate(
-        params, owner_id=user_id, filter_by={"flow_id": flow_id, "status": status}
+    return await Owned(FlowRunRepository(session), user_id).list(
+        params, filter_by={"flow_id": flow_id, "status": status}
     )
 
 

@@ -99,9 +99,8 @@ async def list_trades(
     executed_from: datetime | None = None,
     executed_to: datetime | None = None,
 ) -> tuple[list[Trade], int]:
-    return await TradeRepository(session).paginate(
+    return await Owned(TradeRepository(session), user_id).list(
         params,
-        owner_id=user_id,
         filters=range_filters(executed_from, executed_to),
         filter_by={
             "symbol": symbol.upper() if symbol else None,

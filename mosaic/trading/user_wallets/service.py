@@ -123,8 +123,8 @@ async def list_connections(
     wallet_id: uuid.UUID | None = None,
     is_active: bool | None = None,
 ) -> tuple[list[UserWallet], int]:
-    return await UserWalletRepository(session).paginate(
-        params, owner_id=user_id, filter_by={"wallet_id": wallet_id, "is_active": is_active}
+    return await Owned(UserWalletRepository(session), user_id).list(
+        params, filter_by={"wallet_id": wallet_id, "is_active": is_active}
     )
 
 
