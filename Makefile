@@ -8,25 +8,32 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate seed docs bench clean
+.PHONY: help install lock run test lint format migrate seed docs bench clean
 
 help:
 	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (Swagger UI at /docs)"
 	@echo "make test     set up and run the test suite"
 	@echo "make lint     ruff, mypy and import-linter"
+	@echo "make lock     refresh requirements.lock from the installed versions"
 	@echo "make migrate  apply database migrations"
 	@echo "make seed     create default roles, permissions, plans and the superadmin"
 	@echo "make docs     regenerate docs/api from the app"
 	@echo "make bench    run the load benchmarks"
 
-$(STAMP): pyproject.toml
+# requirements.lock constrains every package to the version the suite passed with, so a fresh
+# install gets the same FastAPI/Starlette/SQLAlchemy; `make lock` refreshes it from .venv.
+$(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "Mosaic needs Python 3.11+ (python3 on PATH)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c requirements.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+lock: install
+	@{ sed -n '1,3p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
 
 run: install migrate
 	$(BIN)/mosaic serve

@@ -133,27 +133,33 @@ def create_superadmin() -> None:
 
 @app.command("rotate-keys")
 def rotate_keys() -> None:
-    """Re-encrypt every stored wallet credential with the newest WALLET_ENCRYPTION_KEYS key.
+    """Re-encrypt every secret-box column of every domain with the newest SECRET_BOX_KEYS key.
 
-    Idempotent. Keep the old keys configured (after the new one) until this reports 0 unreadable.
+    The columns are those the domains declare in `Domain(encrypted_columns=...)`, enabled or not
+    (a disabled domain's rows are still encrypted). Idempotent. Keep the old keys configured
+    (after the new one) until this reports 0 unreadable. WALLET_ENCRYPTION_KEYS is an alias.
     """
     from mosaic.core.database import Database
+    from mosaic.core.domain import import_all_domains
     from mosaic.core.logging import configure_logging
-    from mosaic.trading.user_wallets.service import RotationReport, rotate_credentials
+    from mosaic.core.secretbox import RotationReport, rotate_columns
 
     settings = get_settings()
     configure_logging(settings)
+    columns = [column for domain in import_all_domains() for column in domain.encrypted_columns]
 
     async def run() -> RotationReport:
         database = Database(settings)
         try:
             async with database.transaction() as session:
-                return await rotate_credentials(session, settings)
+                return await rotate_columns(session, settings, columns)
         finally:
             await database.dispose()
 
     report = asyncio.run(run())
-    typer.echo(f"rotated {report.rotated} wallet credential(s) to the newest key")
+    for name, count in report.by_column.items():
+        typer.echo(f"{name}: rotated {count} secret(s) to the newest key")
+    typer.echo(f"rotated {report.rotated} secret(s) in {len(columns)} column(s) to the newest key")
     if report.unreadable:
         ids = ", ".join(str(row_id) for row_id in report.unreadable)
         typer.echo(f"{len(report.unreadable)} row(s) no configured key can decrypt: {ids}", err=True)

@@ -2,7 +2,7 @@
 
 from mosaic.accounts.auth.router import router as auth_router
 from mosaic.accounts.notifications.router import router as notifications_router
-from mosaic.accounts.plans.jobs import EXPIRE_SUBSCRIPTIONS
+from mosaic.accounts.plans.jobs import EXPIRE_SUBSCRIPTIONS, expire_subscriptions_job
 from mosaic.accounts.plans.router import plans_router, subscriptions_router
 from mosaic.accounts.rbac.router import permissions_router, roles_router
 from mosaic.accounts.seed import seed
@@ -46,6 +46,7 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
     seed=seed,
+    jobs=(expire_subscriptions_job,),
     scheduled_jobs=(ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, every_seconds=3600),),
     # The services check these first; the constraints answer the same way when a race wins.
     constraint_errors={

@@ -24,6 +24,7 @@ from mosaic.accounts.rbac.models import Role
 from mosaic.accounts.rbac.service import ADMIN, SUPERADMIN, role_permission_names
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.service import user_for_external_identity
+from mosaic.core.access import OWNER, PERMISSION, mark
 from mosaic.core.cache import cache_key, get_or_set, on_local_invalidation, request_cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database
@@ -235,6 +236,9 @@ async def get_principal(
     return principal
 
 
+# The route audit (mosaic.core.access) reads this: a route depending on it is owner-scoped.
+mark(get_principal, OWNER)
+
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
@@ -258,6 +262,8 @@ class require_permission:  # noqa: N801 - used like a function: Depends(require_
     A class rather than a closure so the route-permission audit (and the docs generator) can
     find the requirement by inspecting the dependency.
     """
+
+    __mosaic_access__ = PERMISSION
 
     def __init__(self, resource: str, action: str) -> None:
         self.permission = f"{resource}:{action}"

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
+from mosaic.core.access import public
 from mosaic.core.config import Settings
 from mosaic.core.database import Database
 from mosaic.core.envelope import Envelope, ok
@@ -100,6 +101,7 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 
 @router.get("/live", response_model=Envelope[Liveness], summary="Liveness probe")
+@public
 async def live(request: Request) -> Envelope[Liveness]:
     settings: Settings = request.app.state.settings
     return ok(Liveness(status="ok", version=settings.APP_VERSION), "Alive")
@@ -111,6 +113,7 @@ async def live(request: Request) -> Envelope[Liveness]:
     summary="Readiness probe: database, and Redis and the broker when configured",
     responses=error_responses(503),
 )
+@public
 async def ready(request: Request) -> Envelope[Readiness]:
     settings: Settings = request.app.state.settings
     checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
@@ -139,5 +142,6 @@ metrics_router = APIRouter(tags=["health"])
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
 )
+@public
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

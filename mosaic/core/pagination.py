@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
@@ -64,3 +64,20 @@ class Page(BaseModel, Generic[T]):
             offset=params.offset,
             has_more=params.offset + len(items) < total,
         )
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def page_of(
+    schema: type[S],
+    rows: Iterable[Any],
+    total: int,
+    params: PageParams,
+    convert: Callable[[Any], S] | None = None,
+) -> Page[S]:
+    """One API page of `schema` from repository rows: `Page[schema]`, each row through `convert`
+    (default `schema.model_validate`), the total and the caller's limit and offset."""
+    to_item = convert or schema.model_validate
+    page_type: type[Page[S]] = Page[schema]  # type: ignore[valid-type]
+    return page_type.build([to_item(row) for row in rows], total, params)

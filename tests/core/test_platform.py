@@ -18,8 +18,9 @@ from mosaic.core.config import (
     EXAMPLE_SUPERADMIN_PASSWORD,
     Settings,
 )
+from mosaic.core.domain import resolve_domain_names
 from mosaic.core.logging import build_handler, redact_text
-from mosaic.main import create_app, resolve_domain_names
+from mosaic.main import create_app
 from tests.conftest import make_settings
 
 SAFE_PRODUCTION: dict[str, Any] = {
@@ -97,7 +98,7 @@ def test_production_accepts_safe_settings():
         ({"SUPERADMIN_PASSWORD": EXAMPLE_SUPERADMIN_PASSWORD}, "SUPERADMIN_PASSWORD is the example value"),
         ({"DEBUG": True}, "DEBUG must be false"),
         ({"DATABASE_URL": "sqlite+aiosqlite:///var/x.db"}, "production needs PostgreSQL"),
-        ({"WALLET_ENCRYPTION_KEYS": None}, "WALLET_ENCRYPTION_KEYS is not set"),
+        ({"WALLET_ENCRYPTION_KEYS": None}, "SECRET_BOX_KEYS is not set"),
         ({"WALLET_ENCRYPTION_KEYS": DEV_WALLET_ENCRYPTION_KEY}, "contains the development key"),
     ],
 )
@@ -284,3 +285,32 @@ def test_fastapi_opentelemetry_follows_the_setting(enabled: bool):
     app = create_app(make_settings(OPENTELEMETRY_ENABLED=enabled))
     config = app._telemetry  # FastAPI keeps no public accessor for it
     assert (config["tracing"], config["metrics"], config["logs"]) == (enabled, enabled, enabled)
+
+
+def test_a_fresh_install_gets_the_versions_the_suite_ran_with():
+    """`make install` applies requirements.lock, which pins what this environment runs."""
+    import tomllib
+    from importlib import metadata
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    lock = {
+        name.lower(): version
+        for name, _, version in (
+            line.partition("==")
+            for line in Path("requirements.lock").read_text().splitlines()
+            if line and not line.startswith("#")
+        )
+    }
+    for package in ("fastapi", "starlette", "pydantic", "sqlalchemy"):
+        assert lock[package] == metadata.version(package), package
+    assert "-c requirements.lock" in Path("Makefile").read_text()
+    declared = {
+        Requirement(spec).name.lower(): Requirement(spec)
+        for spec in tomllib.loads(Path("pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    for package in ("fastapi", "starlette"):  # the minor the code was written against
+        spec = declared[package].specifier
+        assert metadata.version(package) in spec and not spec.contains("99.0")
+    assert declared["limits"].extras == set()  # the Redis path does not use limits' storage

@@ -22,6 +22,7 @@ from mosaic.accounts.auth.schemas import (
 from mosaic.accounts.auth.service import AuthService
 from mosaic.accounts.deps import CurrentPrincipal, load_current_user, oauth2_scheme
 from mosaic.accounts.users.schemas import UserOut
+from mosaic.core.access import public
 from mosaic.core.deps import DatabaseDep, SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import BadRequest, NotFound, error_responses
@@ -58,6 +59,7 @@ def _no_store(response: Response) -> None:
     summary="Register a new account",
     responses=error_responses(400),
 )
+@public
 async def register(body: RegisterIn, auth: Auth) -> Envelope[UserOut]:
     user = await auth.register(body)
     return created(UserOut.of(user), "User registered successfully")
@@ -69,6 +71,7 @@ async def register(body: RegisterIn, auth: Auth) -> Envelope[UserOut]:
     summary="Log in with email and password",
     responses=error_responses(401, 403),
 )
+@public
 async def login(body: LoginIn, auth: Auth, request: Request, response: Response) -> Envelope[TokenPair]:
     await limit_credentials(request, "login", body.email)
     _no_store(response)
@@ -81,6 +84,7 @@ async def login(body: LoginIn, auth: Auth, request: Request, response: Response)
     summary="OAuth2 password grant (Swagger UI's Authorize button)",
     responses=error_responses(401, 403),
 )
+@public
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], auth: Auth, request: Request, response: Response
 ) -> OAuth2TokenEnvelope:
@@ -98,6 +102,7 @@ async def token(
     summary="Rotate a refresh token",
     responses=error_responses(401),
 )
+@public
 async def refresh(body: RefreshIn, auth: Auth, request: Request, response: Response) -> Envelope[TokenPair]:
     # The token stands for the account here (its hash: no secret reaches the limiter's store).
     await limit_credentials(request, "refresh", sha256_hex(body.refresh_token))
@@ -111,6 +116,7 @@ async def refresh(body: RefreshIn, auth: Auth, request: Request, response: Respo
     summary="Revoke a refresh token (and the access token sent)",
     responses=error_responses(401),
 )
+@public
 async def logout(
     body: RefreshIn,
     auth: Auth,
@@ -133,6 +139,7 @@ async def logout(
     summary="Verify an email address",
     responses=error_responses(400),
 )
+@public
 async def verify_email(
     token: Annotated[str, Query(min_length=1, max_length=4096)], auth: Auth
 ) -> Envelope[None]:
@@ -146,6 +153,7 @@ async def verify_email(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send the verification email again",
 )
+@public
 async def resend_verification(body: EmailIn, auth: Auth, request: Request) -> Envelope[Accepted]:
     await limit_credentials(request, "resend-verification", body.email)
     await auth.resend_verification(body.email)
@@ -158,6 +166,7 @@ async def resend_verification(body: EmailIn, auth: Auth, request: Request) -> En
     status_code=status.HTTP_202_ACCEPTED,
     summary="Email a password reset link",
 )
+@public
 async def forgot_password(body: EmailIn, auth: Auth, request: Request) -> Envelope[Accepted]:
     await limit_credentials(request, "forgot-password", body.email)
     await auth.forgot_password(body.email)
@@ -170,6 +179,7 @@ async def forgot_password(body: EmailIn, auth: Auth, request: Request) -> Envelo
     summary="Set a new password with a reset token",
     responses=error_responses(400),
 )
+@public
 async def reset_password(body: ResetPasswordIn, auth: Auth, request: Request) -> Envelope[None]:
     await limit_credentials(request, "reset-password", sha256_hex(body.token))
     await auth.reset_password(body.token, body.new_password)
@@ -216,6 +226,7 @@ def _safe_redirect(target: str | None) -> str | None:
     summary="Start Google sign-in",
     responses={307: {"description": "Redirect to Google's consent screen"}, **error_responses(400, 404)},
 )
+@public
 async def google_redirect(
     google: Google,
     auth: Auth,
@@ -242,6 +253,7 @@ async def google_redirect(
     summary="Finish Google sign-in",
     responses=error_responses(400, 404, 503),
 )
+@public
 async def google_callback(
     google: Google,
     auth: Auth,

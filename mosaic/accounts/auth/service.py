@@ -2,7 +2,11 @@
 
 Token state that must outlive a failing request (a detected refresh-token reuse revokes its whole
 family, then the request fails with 401) is written in its own unit of work, so the rollback of
-the request cannot undo the revocation.
+the request cannot undo the revocation. A refresh runs entirely in that unit of work: it never
+touches, and never rolls back, the request's session (whose other work, and whose objects, stay
+as they were), and on SQLite no second connection waits on the request's write lock. The claim
+of a refresh token therefore commits even when the rest of the request then fails: the safe
+direction (the token is spent; the user signs in again), never two live tokens.
 """
 
 from __future__ import annotations
@@ -59,8 +63,13 @@ class AuthService:
     jobs: JobQueue
 
     # -- tokens -------------------------------------------------------------------------------
-    async def issue_pair(self, user: User, *, family: RefreshToken | None = None) -> TokenPair:
-        """An access token and a refresh token; a rotation keeps the family and its absolute expiry."""
+    async def issue_pair(
+        self, user: User, *, family: RefreshToken | None = None, session: AsyncSession | None = None
+    ) -> TokenPair:
+        """An access token and a refresh token; a rotation keeps the family and its absolute expiry.
+
+        Written in `session` (a refresh's own unit of work) or else the request's session."""
+        session = session if session is not None else self.session
         settings = self.settings
         access_lifetime = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
         access, _ = issue_token(
@@ -79,7 +88,7 @@ class AuthService:
             now=now,
             jti=jti,
         )
-        self.session.add(
+        session.add(
             RefreshToken(
                 jti=jti,
                 user_id=user.id,
@@ -88,20 +97,18 @@ class AuthService:
                 expires_at=expires_at,
             )
         )
-        await self.session.flush()
+        await session.flush()
         return TokenPair(
             access_token=access, refresh_token=refresh, expires_in=int(access_lifetime.total_seconds())
         )
 
-    async def _revoke_family(self, family_id: str) -> None:
-        # End the request's transaction first: it may hold the write lock (SQLite) the revocation needs.
-        await self.session.rollback()
-        async with self.database.transaction() as session:
-            await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            )
+    @staticmethod
+    async def _revoke_family(session: AsyncSession, family_id: str) -> None:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
         logger.warning("refresh token reuse detected: family %s revoked", family_id[:8])
 
     async def refresh(self, token: str) -> TokenPair:
@@ -109,14 +116,23 @@ class AuthService:
             claims = decode_token(self.settings, token, TokenPurpose.REFRESH)
         except TokenError as exc:
             raise Unauthorized(INVALID_REFRESH) from exc
-        row = await self.session.get(RefreshToken, claims["jti"])
+        # Own unit of work: it commits (a revocation included) before the 401 is raised here.
+        async with self.database.transaction() as own:
+            pair = await self._rotate(own, token, claims)
+        if pair is None:
+            raise Unauthorized(INVALID_REFRESH)
+        return pair
+
+    async def _rotate(self, session: AsyncSession, token: str, claims: dict[str, Any]) -> TokenPair | None:
+        """The new pair, or None (refused) after recording what must stay recorded."""
+        row = await session.get(RefreshToken, claims["jti"])
         if row is None or row.token_hash != sha256_hex(token) or row.revoked_at is not None:
-            raise Unauthorized(INVALID_REFRESH)
+            return None
         if row.used_at is not None:  # a spent token presented again: assume it was stolen
-            await self._revoke_family(row.family_id)
-            raise Unauthorized(INVALID_REFRESH)
+            await self._revoke_family(session, row.family_id)
+            return None
         # Atomic claim: of two concurrent refreshes with one token, exactly one updates the row.
-        claimed = await self.session.execute(
+        claimed = await session.execute(
             update(RefreshToken)
             .where(
                 RefreshToken.jti == row.jti, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None)
@@ -125,12 +141,12 @@ class AuthService:
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            await self._revoke_family(row.family_id)
-            raise Unauthorized(INVALID_REFRESH)
-        user = await self.session.get(User, row.user_id)
+            await self._revoke_family(session, row.family_id)
+            return None
+        user = await session.get(User, row.user_id)
         if user is None or user.is_deleted or not user.is_active or claims.get("ver") != user.token_version:
-            raise Unauthorized(INVALID_REFRESH)
-        return await self.issue_pair(user, family=row)
+            return None
+        return await self.issue_pair(user, family=row, session=session)
 
     async def logout(self, refresh_token: str, access_claims: dict[str, Any] | None) -> None:
         """Revoke the refresh token's family and, when given, the presenting access token."""

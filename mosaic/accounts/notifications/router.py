@@ -12,7 +12,7 @@ from mosaic.accounts.notifications.schemas import MarkedCount, NotificationOut, 
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -28,7 +28,7 @@ async def list_notifications(
 ) -> Envelope[Page[NotificationOut]]:
     items, total = await service.list_mine(session, user.id, page, unread)
     return ok(
-        Page[NotificationOut].build([NotificationOut.model_validate(n) for n in items], total, page),
+        page_of(NotificationOut, items, total, page),
         "Notifications retrieved",
     )
 

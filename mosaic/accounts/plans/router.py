@@ -17,23 +17,25 @@ from mosaic.accounts.plans.schemas import (
     SubscriptionUpdate,
     UserPlanOut,
 )
+from mosaic.core.access import public
 from mosaic.core.cache import cache_key, get_or_set, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 
 plans_router = APIRouter(prefix="/plans", tags=["plans"])
 subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
 
 
 @plans_router.get("", response_model=Envelope[Page[PlanOut]], summary="List plans (public)")
+@public
 async def list_plans(session: SessionDep, page: Pagination, request: Request) -> Envelope[Page[PlanOut]]:
     """Cached (public catalogue, same for every caller); any write to plans invalidates it."""
 
     async def load() -> Page[PlanOut]:
         plans, total = await service.PlanRepository(session).paginate(page)
-        return Page[PlanOut].build([PlanOut.model_validate(p) for p in plans], total, page)
+        return page_of(PlanOut, plans, total, page)
 
     key = cache_key("plans", "list", {"limit": page.limit, "offset": page.offset, "sort": page.sort})
     data = await get_or_set(
@@ -53,6 +55,7 @@ async def list_plans(session: SessionDep, page: Pagination, request: Request) ->
     summary="Get a plan (public)",
     responses=error_responses(404),
 )
+@public
 async def get_plan(plan_id: uuid.UUID, session: SessionDep, request: Request) -> Envelope[PlanOut]:
     async def load() -> PlanOut:
         return PlanOut.model_validate(await service.plan_or_404(session, plan_id))
@@ -116,7 +119,7 @@ async def my_plans(
 ) -> Envelope[Page[UserPlanOut]]:
     items, total = await service.list_subscriptions(session, user.id, page, status_filter)
     return ok(
-        Page[UserPlanOut].build([UserPlanOut.model_validate(i) for i in items], total, page),
+        page_of(UserPlanOut, items, total, page),
         "Subscriptions retrieved",
     )
 

@@ -23,7 +23,7 @@ from mosaic.accounts.users.service import users_with_role
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 
 permissions_router = APIRouter(prefix="/permissions", tags=["permissions"])
 roles_router = APIRouter(prefix="/roles", tags=["roles"])
@@ -50,7 +50,7 @@ async def list_permissions(
 ) -> Envelope[Page[PermissionOut]]:
     items, total = await service.list_permissions(session, page, resource, include_deleted)
     return ok(
-        Page[PermissionOut].build([PermissionOut.model_validate(p) for p in items], total, page),
+        page_of(PermissionOut, items, total, page),
         "Permissions retrieved successfully",
     )
 
@@ -117,7 +117,7 @@ async def list_roles(
     session: SessionDep, page: Pagination, include_deleted: bool = False
 ) -> Envelope[Page[RoleOut]]:
     roles, total = await service.list_roles(session, page, include_deleted)
-    return ok(Page[RoleOut].build([role_out(r) for r in roles], total, page), "Roles retrieved successfully")
+    return ok(page_of(RoleOut, roles, total, page, role_out), "Roles retrieved successfully")
 
 
 @roles_router.get(

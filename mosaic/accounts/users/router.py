@@ -15,7 +15,7 @@ from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, 
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 from mosaic.providers.storage import StorageDep, StorageProvider
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -124,9 +124,7 @@ async def list_users(
         created_to=created_to,
         include_deleted=include_deleted,
     )
-    return ok(
-        Page[AdminUserOut].build([_admin_out(u) for u in users], total, page), "Users retrieved successfully"
-    )
+    return ok(page_of(AdminUserOut, users, total, page, _admin_out), "Users retrieved successfully")
 
 
 def _admin_out(user: User) -> AdminUserOut:

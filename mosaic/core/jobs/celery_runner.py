@@ -19,7 +19,7 @@ from celery import Celery, signals
 
 from mosaic.core.config import Settings
 from mosaic.core.domain import ScheduledJob
-from mosaic.core.jobs import JobContext, JobQueue, TaskRef, TaskRegistry, TaskSpec, registry, task_name
+from mosaic.core.jobs import JobContext, JobQueue, TaskRef, TaskRegistry, TaskSpec, task_name
 
 logger = logging.getLogger("mosaic.jobs")
 
@@ -59,7 +59,7 @@ class WorkerLoop:
 def build_celery(
     settings: Settings,
     *,
-    tasks: TaskRegistry = registry,
+    tasks: TaskRegistry | None = None,
     schedule: Sequence[ScheduledJob] = (),
     loop: WorkerLoop | None = None,
 ) -> Celery:
@@ -88,7 +88,7 @@ def build_celery(
         },
     )
     if loop is not None:
-        for spec in tasks:
+        for spec in tasks or ():
             _register(app, spec, loop)
 
         def _shutdown(**_: Any) -> None:
@@ -120,11 +120,11 @@ class CeleryJobs:
     """The API side: publish to the broker; when the broker refuses, run the job here instead."""
 
     def __init__(
-        self, app: Celery, queue: str, tasks: TaskRegistry = registry, fallback: JobQueue | None = None
+        self, app: Celery, queue: str, tasks: TaskRegistry | None = None, fallback: JobQueue | None = None
     ) -> None:
         self.app = app
         self.queue = queue
-        self.registry = tasks
+        self.registry = tasks if tasks is not None else TaskRegistry()
         self.fallback = fallback
 
     def _publish(self, name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> None:

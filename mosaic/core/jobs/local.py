@@ -22,7 +22,7 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mosaic.core.domain import ScheduledJob
-from mosaic.core.jobs import JobContext, TaskRef, TaskRegistry, TaskSpec, registry, task_name
+from mosaic.core.jobs import JobContext, TaskRef, TaskRegistry, TaskSpec, task_name
 
 logger = logging.getLogger("mosaic.jobs")
 
@@ -41,11 +41,11 @@ def json_round_trip(args: Sequence[Any], kwargs: dict[str, Any]) -> tuple[list[A
 class InProcessJobs:
     def __init__(
         self,
-        tasks: TaskRegistry = registry,
+        tasks: TaskRegistry | None = None,
         schedule: Sequence[ScheduledJob] = (),
         run_schedule: bool = True,
     ) -> None:
-        self.registry = tasks
+        self.registry = tasks if tasks is not None else TaskRegistry()
         self.schedule = list(schedule)
         self.run_schedule = run_schedule
         self.context: JobContext | None = None

@@ -11,7 +11,7 @@ from mosaic.accounts.deps import CurrentPrincipal, require_permission
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 from mosaic.trading.agents import service
 from mosaic.trading.agents.schemas import AgentIn, AgentOut, AgentProvider, AgentUpdate
 
@@ -48,7 +48,7 @@ async def list_agents(
         include_deleted=include_deleted,
     )
     return ok(
-        Page[AgentOut].build([AgentOut.model_validate(a) for a in items], total, page),
+        page_of(AgentOut, items, total, page),
         "Agents retrieved successfully",
     )
 

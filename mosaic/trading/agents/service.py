@@ -6,11 +6,12 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaic.core.crud import Catalogue
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
 from mosaic.trading.agents.models import Agent
 from mosaic.trading.agents.schemas import AgentIn, AgentUpdate
-from mosaic.trading.common import Catalogue, contains
+from mosaic.trading.common import contains
 
 
 class AgentRepository(Repository[Agent]):

@@ -12,7 +12,7 @@ from mosaic.accounts.deps import CurrentPrincipal, CurrentUser, Principal, requi
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 from mosaic.trading.prompts import service
 from mosaic.trading.prompts.schemas import (
     CATEGORY_PATTERN,
@@ -49,7 +49,7 @@ async def list_prompts(
         session, principal.user.id, page, category=category, is_public=is_public, mine=mine, q=q
     )
     return ok(
-        Page[PromptOut].build([PromptOut.model_validate(p) for p in items], total, page),
+        page_of(PromptOut, items, total, page),
         "Prompts retrieved successfully",
     )
 

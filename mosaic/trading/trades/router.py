@@ -13,7 +13,7 @@ from mosaic.accounts.plans.limits import require_within_limit
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 from mosaic.trading.trades import service
 from mosaic.trading.trades.schemas import (
     Side,
@@ -65,7 +65,7 @@ async def list_trades(
         executed_to=executed_to,
     )
     return ok(
-        Page[TradeOut].build([TradeOut.model_validate(t) for t in trades], total, page),
+        page_of(TradeOut, trades, total, page),
         "Trades retrieved successfully",
     )
 

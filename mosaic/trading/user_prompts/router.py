@@ -11,7 +11,7 @@ from mosaic.accounts.deps import CurrentUser
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 from mosaic.trading.user_prompts import service
 from mosaic.trading.user_prompts.schemas import UserPromptIn, UserPromptOut, UserPromptUpdate
 
@@ -33,7 +33,7 @@ async def list_user_prompts(
 ) -> Envelope[Page[UserPromptOut]]:
     rows, total = await service.list_user_prompts(session, user.id, page, prompt_id=prompt_id, q=q)
     return ok(
-        Page[UserPromptOut].build([UserPromptOut.model_validate(r) for r in rows], total, page),
+        page_of(UserPromptOut, rows, total, page),
         "Prompts retrieved successfully",
     )
 

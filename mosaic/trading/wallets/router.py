@@ -11,7 +11,7 @@ from mosaic.accounts.deps import CurrentPrincipal, require_permission
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, Pagination, page_of
 from mosaic.trading.wallets import service
 from mosaic.trading.wallets.schemas import WalletIn, WalletOut, WalletType, WalletUpdate
 
@@ -50,7 +50,7 @@ async def list_wallets(
         include_deleted=include_deleted,
     )
     return ok(
-        Page[WalletOut].build([WalletOut.model_validate(w) for w in items], total, page),
+        page_of(WalletOut, items, total, page),
         "Wallets retrieved successfully",
     )
 
