@@ -6,14 +6,14 @@ import uuid
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from mosaic.accounts.deps import CurrentUser
 from mosaic.accounts.plans.limits import require_within_limit
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import ActiveFilter, Page, Pagination
 from mosaic.trading.user_wallets import service
 from mosaic.trading.user_wallets.crypto import CredentialCipher
 from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
@@ -44,8 +44,10 @@ async def list_user_wallets(
     page: Pagination,
     user: CurrentUser,
     cipher: CipherDep,
-    wallet_id: uuid.UUID | None = None,
-    is_active: bool | None = None,
+    wallet_id: Annotated[
+        uuid.UUID | None, Query(description="Only connections to this wallet provider.")
+    ] = None,
+    is_active: ActiveFilter = None,
 ) -> Envelope[Page[UserWalletOut]]:
     rows, total = await service.list_connections(
         session, user.id, page, wallet_id=wallet_id, is_active=is_active
