@@ -41,8 +41,8 @@ EXAMPLE_NAMESPACE = uuid.UUID("6f1c1b2e-2d4b-4c59-9a53-7c1a0d5e9b10")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Statuses every route can send, whatever it does: the middleware's 405/429/503, a bug's 500, a
-# parameter or body the schema refuses (422), a business-rule refusal (400).
-ALWAYS = (400, 405, 422, 429, 500, 503)
+# business-rule refusal (400); 422 wherever there is a parameter or a body to refuse.
+ALWAYS = (400, 405, 429, 500, 503)
 STATUS_DESCRIPTIONS: dict[int, str] = {
     400: "Well-formed, but breaks a rule of this operation (`BAD_REQUEST`, `VALIDATION_ERROR`).",
     401: "No bearer token, or the token is invalid, expired or revoked.",
@@ -200,6 +200,10 @@ class OpenAPICompleter:
             statuses.add(409)
         if "requestBody" in operation:
             statuses |= {413, 415}
+        if "requestBody" in operation or operation.get("parameters"):
+            statuses.add(422)
+        else:  # nothing to validate: the router-wide default 422 cannot happen here
+            operation.get("responses", {}).pop("422", None)
         dependency_errors = self._dependency_errors(route)
         statuses |= set(dependency_errors)
         responses = operation.setdefault("responses", {})
@@ -372,7 +376,7 @@ class OpenAPICompleter:
                     "message": "Input should be a valid value",
                     "type": "value_error",
                 }
-        return {"field": "body", "location": "body", "message": "Invalid JSON", "type": "json_invalid"}
+        return {"field": "", "location": "body", "message": "Invalid request", "type": "value_error"}
 
     # --- document level -----------------------------------------------------------------------
 
