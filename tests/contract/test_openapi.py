@@ -25,8 +25,9 @@ from mosaic.apidocs.model import HTTP_METHODS, JSON_MEDIA_TYPE
 from mosaic.apidocs.openapi import route_index
 from mosaic.apidocs.schema import DESCRIPTIONS, route_group, slug, tag_descriptions
 from mosaic.core.envelope import Envelope, ok
+from mosaic.core.migrations import run_alembic
 from mosaic.main import create_app
-from tests.conftest import fresh_database_url, make_settings, run_alembic
+from tests.conftest import fresh_database_url, make_settings
 
 REPO = Path(__file__).resolve().parents[2]
 REDOCLY = REPO / "node_modules" / ".bin" / "redocly"
