@@ -6,6 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -295,7 +296,7 @@ async def test_missing_or_malformed_bearer_is_a_401(strict):
 
 async def test_bodies_are_validated_like_the_app(strict, client):
     """Same status and the same details shape as the real app for the same bad requests."""
-    cases = [
+    cases: list[tuple[dict[str, Any], int]] = [
         ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 422),
         ({"json": {"email": "a@example.com"}}, 422),
         ({"json": {"email": "a@example.com", "password": "x" * 12, "extra": 1}}, 422),
