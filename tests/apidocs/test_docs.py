@@ -151,7 +151,7 @@ def test_text_responses_are_documented_as_text(widget_docs):
 def test_every_generated_file_round_trips_through_the_parser(app, tmp_path):
     files = build_files(app, tmp_path / "none").files
     for relative, text in files.items():
-        if relative == "README.md":
+        if relative in {"README.md", "openapi.json"}:
             continue
         doc = parse_text(text, tmp_path / relative, tmp_path)
         assert render(doc) == text, relative
