@@ -34,7 +34,19 @@ from mosaic.apidocs.model import HTTP_METHODS, JSON_MEDIA_TYPE
 from mosaic.apidocs.openapi import route_index
 from mosaic.core.errors import ERROR_CODES_KEY, STATUS_CODES
 
-DESCRIPTIONS = Path(__file__).resolve().parents[2] / "docs" / "descriptions"
+# The source tree's folder (an editable install), else the working directory's (the Docker image
+# copies docs/descriptions/ next to the code it runs from /app).
+DESCRIPTIONS = next(
+    (
+        folder
+        for folder in (
+            Path(__file__).resolve().parents[2] / "docs" / "descriptions",
+            Path.cwd() / "docs" / "descriptions",
+        )
+        if folder.is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "docs" / "descriptions",
+)
 TAGS_FILE = "_tags.yaml"
 ERROR_SCHEMA_REF = "#/components/schemas/ErrorEnvelope"
 EXAMPLE_NAMESPACE = uuid.UUID("6f1c1b2e-2d4b-4c59-9a53-7c1a0d5e9b10")

@@ -435,3 +435,20 @@ async def test_the_generated_client_calls_the_live_app(generated_client, app, se
     )
     assert wrong.status_code == 401
     assert wrong.parsed.error.code == "INVALID_CREDENTIALS"
+
+
+def test_generated_pages_show_the_description_parameters_and_named_examples(app, tmp_path):
+    """`docs/api` pages come from the same schema: its prose, parameter descriptions and examples."""
+    from mosaic.apidocs.build import build_files
+
+    files = build_files(app, tmp_path).files
+    page = " ".join(files["trades/open_trade.md"].split())
+    description = " ".join((DESCRIPTIONS / "trades" / "open_trade.md").read_text(encoding="utf-8").split())
+    assert description in page
+    for block in ("json response 201 created", "json response 402 plan-limit-reached", "json request"):
+        assert f"```{block}" in files["trades/open_trade.md"]
+    assert (
+        "| `side` | string (one of buy, sell) \\| null | no | Only buys or only sells. |"
+        in (files["trades/list_trades.md"])
+    )
+    assert "```json response 401 invalid-credentials" in files["auth/login.md"]
