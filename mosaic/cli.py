@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from mosaic import __version__
 from mosaic.apidocs.cli import app as docs_app
-from mosaic.core.config import get_settings
+from mosaic.core.config import Settings, get_settings
 from mosaic.legacy.cli import app as legacy_app
 from mosaic.mock.cli import app as mock_app
 
@@ -33,6 +34,25 @@ def version() -> None:
 # about 19 MiB per hashing slot per worker); two arenas stop each thread from keeping its own.
 # Either can be overridden from the environment.
 MALLOC_TUNING = {"MALLOC_MMAP_THRESHOLD_": str(1024 * 1024), "MALLOC_ARENA_MAX": "2"}
+
+
+def startup_banner(settings: Settings, host: str, port: int) -> str:
+    """What a new developer needs once the server is up: where it is, how to log in, where to look."""
+    shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only compared
+    base = f"http://{shown_host}:{port}"
+    password = settings.SUPERADMIN_PASSWORD.get_secret_value()
+    lines = [
+        f"Mosaic is running on {base}",
+        f"  API docs     {base}/docs (Swagger UI), {base}/redoc, schema {base}/openapi.json",
+        f"  superadmin   {settings.SUPERADMIN_EMAIL} / "
+        + (password if not settings.is_production else "(SUPERADMIN_PASSWORD)"),
+        f"  logs         {Path(settings.LOG_FILE_PATH).resolve() if settings.LOG_FILE_PATH else 'stdout'}",
+    ]
+    if settings.EMAIL_PROVIDER == "console":
+        outbox = settings.EMAIL_OUTBOX_DIR.resolve()
+        lines.append(f"  email outbox {outbox} (open {outbox / 'index.html'})")
+    lines.append("  another port: PORT=8010 make run; stop with Ctrl+C; start over: make reset")
+    return "\n".join(lines)
 
 
 @app.command()
@@ -63,16 +83,30 @@ def serve(
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
     import uvicorn
 
-    uvicorn.run(
-        "mosaic.asgi:app",
-        host=bind_host,
-        port=bind_port,
-        reload=reload,
-        log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips=",".join(settings.TRUSTED_PROXIES) or "127.0.0.1",
-        timeout_graceful_shutdown=30,
-    )
+    banner = startup_banner(settings, bind_host, bind_port)
+
+    class Server(uvicorn.Server):
+        """Prints the banner once the app has started, so it is the last thing on the screen."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                typer.echo(banner)
+
+    options: dict[str, Any] = {
+        "host": bind_host,
+        "port": bind_port,
+        "reload": reload,
+        "log_config": None,
+        "proxy_headers": True,
+        "forwarded_allow_ips": ",".join(settings.TRUSTED_PROXIES) or "127.0.0.1",
+        "timeout_graceful_shutdown": 30,
+    }
+    if reload:  # the reloader runs the server in a subprocess: the banner goes first instead
+        typer.echo(banner)
+        uvicorn.run("mosaic.asgi:app", **options)
+        return
+    Server(uvicorn.Config("mosaic.asgi:app", **options)).run()
 
 
 @app.command()

@@ -10,11 +10,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
+from fastapi_offline import FastAPIOffline
 
 from mosaic import __version__
 from mosaic.accounts.deps import identify_request
 from mosaic.accounts.plans.limits import check_limit_counters
 from mosaic.accounts.rbac.service import sync_rbac
+from mosaic.apidocs.schema import install_openapi, operation_id
 from mosaic.core import domain as domain_registry
 from mosaic.core.cache import Cache, attach_invalidation, build_cache
 from mosaic.core.config import Settings, get_settings
@@ -122,6 +124,12 @@ def _bind_in_process(jobs: JobQueue, context: JobContext) -> None:
             runner.context = context
 
 
+API_DESCRIPTION = """Mosaic API. Every response is the envelope `{status_code, message, data, error}`:
+`data` holds the payload of a success, `error` (`{code, message, details}`) says what went wrong
+with a stable upper-case `code`. Authenticate with `Authorization: Bearer <access token>` from
+`POST /api/v1/auth/login`. Every response carries `X-Request-ID` (sent back when the request had
+one); rate-limited answers carry `Retry-After` and `X-RateLimit-Limit/Remaining/Reset`."""
+
 # FastAPI's OpenTelemetry instrumentation, switched off unless OPENTELEMETRY_ENABLED.
 _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
@@ -171,14 +179,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await cache.close()
         await database.dispose()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
+    app = FastAPIOffline(
         title=settings.APP_NAME,
         version=settings.APP_VERSION,
         debug=False,  # DEBUG never reaches clients: errors are always the envelope
         lifespan=lifespan,
-        description="Mosaic API. Every response is the envelope `{status_code, message, data, error}`.",
+        description=API_DESCRIPTION,
+        license_info={"name": "MIT", "identifier": "MIT"},
+        generate_unique_id_function=operation_id,
         telemetry=None if settings.OPENTELEMETRY_ENABLED else _NO_TELEMETRY,
     )
+    install_openapi(app, servers=[{"url": "/", "description": "This server"}])
     app.state.settings = settings
     app.state.database = database
     app.state.domains = domains

@@ -6,6 +6,7 @@ here reads the clock or a random source: formats map to fixed values (one UUID, 
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -163,7 +164,22 @@ class ExampleGenerator:
         maximum = int(schema.get("maxLength", max(minimum, len(value))))
         if len(value) < minimum:
             value = value + "x" * (minimum - len(value))
-        return value[:maximum] if maximum else value
+        value = value[:maximum] if maximum else value
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and not re.search(pattern, value):
+            # A name-derived text that the pattern refuses: the first plain candidate it accepts.
+            words = name.split("_") if name else ["string"]
+            candidates = [
+                "_".join(words),
+                "-".join(words),
+                "".join(words),
+                words[-1],
+                "BTC/USDT",
+                "USD",
+                "a1",
+            ]
+            value = next((c for c in candidates if re.search(pattern, c)), value)
+        return value
 
 
 def envelope_example(generator: ExampleGenerator, schema: Schema, status: int) -> Any:

@@ -271,12 +271,30 @@ async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     return await _unhandled(request, exc)
 
 
-def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries documenting the error envelope for the given statuses."""
-    return {
-        status: {"model": ErrorEnvelope, "description": STATUS_CODES.get(status, ("", "Error"))[1]}
-        for status in status_codes
-    }
+def error_responses(
+    *status_codes: int, codes: Mapping[int, list[tuple[str, str]]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the error envelope for the given statuses.
+
+    `codes` names the `(code, message)` pairs a status really carries on this route when they are
+    not the status's default (login's 401 is INVALID_CREDENTIALS): the published schema turns them
+    into that status's named examples.
+    """
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in (*status_codes, *(s for s in codes or {} if s not in status_codes)):
+        entry: dict[str, Any] = {
+            "model": ErrorEnvelope,
+            "description": STATUS_CODES.get(status, ("", "Error"))[1],
+        }
+        if codes and status in codes:
+            entry[ERROR_CODES_KEY] = [{"code": c, "message": m} for c, m in codes[status]]
+        responses[status] = entry
+    return responses
+
+
+# Response-object key that carries `error_responses(codes=...)` to the schema completer, which
+# removes it.
+ERROR_CODES_KEY = "x-error-codes"
 
 
 # Documented on every API route: they can happen anywhere (400: a body that cannot be decoded).

@@ -47,6 +47,14 @@ async def page_params(
 
 Pagination = Annotated[PageParams, Depends(page_params)]
 
+# Filters many list endpoints share, described once.
+IncludeDeleted = Annotated[
+    bool, Query(description="Also list soft-deleted items (only for callers allowed to manage them).")
+]
+ActiveFilter = Annotated[
+    bool | None, Query(description="Only active (`true`) or only inactive (`false`) items; both when absent.")
+]
+
 
 class Page(BaseModel, Generic[T]):
     items: list[T]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from mosaic.accounts.deps import CurrentUser
 from mosaic.accounts.notifications import service
@@ -24,7 +25,12 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
     responses=error_responses(401),
 )
 async def list_notifications(
-    session: SessionDep, user: CurrentUser, page: Pagination, unread: bool | None = None
+    session: SessionDep,
+    user: CurrentUser,
+    page: Pagination,
+    unread: Annotated[
+        bool | None, Query(description="Only unread (`true`) or only viewed (`false`) notifications.")
+    ] = None,
 ) -> Envelope[Page[NotificationOut]]:
     items, total = await service.list_mine(session, user.id, page, unread)
     return ok(

@@ -53,6 +53,15 @@ class require_within_limit:  # noqa: N801 - used like a function in Depends(...)
 
     def __init__(self, resource: str) -> None:
         self.resource = resource
+        # Read by the published schema (mosaic.apidocs.schema): every route using this gets a 402.
+        self.documented_errors = (
+            (
+                402,
+                PlanLimitReached.code,
+                f"Your plan allows 5 {resource}; you have 5",
+                {"resource": resource, "limit": 5, "used": 5},
+            ),
+        )
 
     async def __call__(self, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Principal:
         if not principal.is_superadmin:

@@ -114,7 +114,12 @@ async def my_plans(
     user: CurrentUser,
     page: Pagination,
     status_filter: Annotated[
-        str | None, Query(alias="status", pattern="^(active|expired|cancelled)$")
+        str | None,
+        Query(
+            alias="status",
+            pattern="^(active|expired|cancelled)$",
+            description="Only subscriptions in this status.",
+        ),
     ] = None,
 ) -> Envelope[Page[UserPlanOut]]:
     items, total = await service.list_subscriptions(session, user.id, page, status_filter)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from mosaic.accounts.deps import Principal, require_permission
 from mosaic.accounts.rbac import service
@@ -23,7 +23,7 @@ from mosaic.accounts.users.service import users_with_role
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import IncludeDeleted, Page, Pagination, page_of
 
 permissions_router = APIRouter(prefix="/permissions", tags=["permissions"])
 roles_router = APIRouter(prefix="/roles", tags=["roles"])
@@ -46,7 +46,12 @@ def role_out(role: Role) -> RoleOut:
     dependencies=[Depends(require_permission("permissions", "read"))],
 )
 async def list_permissions(
-    session: SessionDep, page: Pagination, resource: str | None = None, include_deleted: bool = False
+    session: SessionDep,
+    page: Pagination,
+    resource: Annotated[
+        str | None, Query(description="Only permissions of this resource, e.g. `users`.")
+    ] = None,
+    include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[PermissionOut]]:
     items, total = await service.list_permissions(session, page, resource, include_deleted)
     return ok(
@@ -114,7 +119,7 @@ async def delete_permission(permission_id: uuid.UUID, session: SessionDep) -> En
     dependencies=[Depends(require_permission("roles", "read"))],
 )
 async def list_roles(
-    session: SessionDep, page: Pagination, include_deleted: bool = False
+    session: SessionDep, page: Pagination, include_deleted: IncludeDeleted = False
 ) -> Envelope[Page[RoleOut]]:
     roles, total = await service.list_roles(session, page, include_deleted)
     return ok(page_of(RoleOut, roles, total, page, role_out), "Roles retrieved successfully")

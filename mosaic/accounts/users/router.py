@@ -15,7 +15,7 @@ from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, 
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import ActiveFilter, IncludeDeleted, Page, Pagination, page_of
 from mosaic.providers.storage import StorageDep, StorageProvider
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -107,11 +107,17 @@ async def list_users(
     page: Pagination,
     email: Annotated[str | None, Query(max_length=320, description="Substring of the email")] = None,
     role: Annotated[str | None, Query(max_length=64, description="Role name")] = None,
-    is_verified: bool | None = None,
-    is_active: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    include_deleted: bool = False,
+    is_verified: Annotated[
+        bool | None, Query(description="Only verified (`true`) or unverified users.")
+    ] = None,
+    is_active: ActiveFilter = None,
+    created_from: Annotated[
+        datetime | None, Query(description="created_at >= this (UTC if no offset).")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(description="created_at <= this (UTC if no offset).")
+    ] = None,
+    include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[AdminUserOut]]:
     users, total = await service.list_users(
         session,

@@ -11,7 +11,7 @@ from mosaic.accounts.deps import CurrentPrincipal, require_permission
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import ActiveFilter, IncludeDeleted, Page, Pagination, page_of
 from mosaic.trading.agents import service
 from mosaic.trading.agents.schemas import AgentIn, AgentOut, AgentProvider, AgentUpdate
 
@@ -34,9 +34,9 @@ async def list_agents(
     page: Pagination,
     principal: CurrentPrincipal,
     name: Annotated[str | None, Query(max_length=100, description="Substring of the name")] = None,
-    provider: AgentProvider | None = None,
-    is_active: bool | None = None,
-    include_deleted: bool = False,
+    provider: Annotated[AgentProvider | None, Query(description="Only agents of this AI provider.")] = None,
+    is_active: ActiveFilter = None,
+    include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[AgentOut]]:
     items, total = await service.list_agents(
         session,

@@ -9,14 +9,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from mosaic.trading.common import DecimalString, NonNegativeAmount, check_config_size
+from mosaic.trading.common import SCALE, DecimalString, check_config_size, quantize
 
 AgentProvider = Literal["offline", "openai", "anthropic", "deepseek", "openai_compatible"]
 Capability = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9_-]{1,32}$")
 ]
 Config = Annotated[dict[str, Any], AfterValidator(check_config_size)]
-Cost = Annotated[NonNegativeAmount, Field(le=Decimal("1000000"))]
+# The bound goes in the JSON Schema as `maximum` only when it sits in the same Field as the other
+# constraints, before the AfterValidator: stacked on NonNegativeAmount, pydantic cannot apply it to
+# the decimal schema and leaves the non-standard `"le": "1000000"` in the OpenAPI document.
+Cost = Annotated[
+    Decimal, Field(ge=0, le=Decimal("1000000"), max_digits=20, decimal_places=SCALE), AfterValidator(quantize)
+]
 
 
 class AgentIn(BaseModel):

@@ -50,7 +50,7 @@ async def list_flows(
     session: SessionDep,
     page: Pagination,
     user: CurrentUser,
-    status: FlowStatus | None = None,
+    status: Annotated[FlowStatus | None, Query(description="Only flows in this status.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
 ) -> Envelope[Page[FlowOut]]:
     flows, total = await service.list_flows(session, user.id, page, status=status, q=q)
@@ -151,7 +151,7 @@ async def list_runs(
     session: SessionDep,
     page: Pagination,
     user: CurrentUser,
-    status: RunStatus | None = None,
+    status: Annotated[RunStatus | None, Query(description="Only runs in this status.")] = None,
 ) -> Envelope[Page[FlowRunOut]]:
     runs, total = await service.list_runs(session, user.id, flow_id, page, status=status)
     return ok(

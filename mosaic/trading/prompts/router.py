@@ -40,9 +40,13 @@ async def list_prompts(
     session: SessionDep,
     page: Pagination,
     principal: CurrentPrincipal,
-    category: Annotated[str | None, Query(pattern=CATEGORY_PATTERN)] = None,
-    is_public: bool | None = None,
-    mine: bool = False,
+    category: Annotated[
+        str | None, Query(pattern=CATEGORY_PATTERN, description="Only prompts of this category.")
+    ] = None,
+    is_public: Annotated[
+        bool | None, Query(description="Only public templates (`true`) or only private prompts.")
+    ] = None,
+    mine: Annotated[bool, Query(description="Only the caller's own private prompts.")] = False,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
 ) -> Envelope[Page[PromptOut]]:
     items, total = await service.list_prompts(

@@ -42,12 +42,16 @@ async def list_trades(
     session: SessionDep,
     page: Pagination,
     user: CurrentUser,
-    symbol: Annotated[str | None, Query(max_length=41, examples=["BTC/USDT"])] = None,
-    side: Side | None = None,
-    status: TradeStatus | None = None,
-    trade_type: TradeType | None = None,
-    agent_id: uuid.UUID | None = None,
-    flow_id: uuid.UUID | None = None,
+    symbol: Annotated[
+        str | None, Query(max_length=41, examples=["BTC/USDT"], description="Only trades of this symbol.")
+    ] = None,
+    side: Annotated[Side | None, Query(description="Only buys or only sells.")] = None,
+    status: Annotated[TradeStatus | None, Query(description="Only trades in this status.")] = None,
+    trade_type: Annotated[TradeType | None, Query(description="Only crypto or only forex trades.")] = None,
+    agent_id: Annotated[uuid.UUID | None, Query(description="Only trades opened by this agent.")] = None,
+    flow_id: Annotated[
+        uuid.UUID | None, Query(description="Only trades opened by this flow of mine.")
+    ] = None,
     executed_from: ExecutedFrom = None,
     executed_to: ExecutedTo = None,
 ) -> Envelope[Page[TradeOut]]:

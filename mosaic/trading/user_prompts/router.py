@@ -28,7 +28,9 @@ async def list_user_prompts(
     session: SessionDep,
     page: Pagination,
     user: CurrentUser,
-    prompt_id: uuid.UUID | None = None,
+    prompt_id: Annotated[
+        uuid.UUID | None, Query(description="Only custom prompts based on this prompt.")
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
 ) -> Envelope[Page[UserPromptOut]]:
     rows, total = await service.list_user_prompts(session, user.id, page, prompt_id=prompt_id, q=q)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from mosaic.accounts.deps import CurrentUser
 from mosaic.accounts.plans.limits import require_within_limit
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import ActiveFilter, Page, Pagination, page_of
 from mosaic.core.secretbox import SecretBoxDep
 from mosaic.trading.user_wallets import service
 from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
@@ -30,8 +31,10 @@ async def list_user_wallets(
     page: Pagination,
     user: CurrentUser,
     cipher: SecretBoxDep,
-    wallet_id: uuid.UUID | None = None,
-    is_active: bool | None = None,
+    wallet_id: Annotated[
+        uuid.UUID | None, Query(description="Only connections to this wallet provider.")
+    ] = None,
+    is_active: ActiveFilter = None,
 ) -> Envelope[Page[UserWalletOut]]:
     rows, total = await service.list_connections(
         session, user.id, page, wallet_id=wallet_id, is_active=is_active

@@ -11,7 +11,7 @@ from mosaic.accounts.deps import CurrentPrincipal, require_permission
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import ActiveFilter, IncludeDeleted, Page, Pagination, page_of
 from mosaic.trading.wallets import service
 from mosaic.trading.wallets.schemas import WalletIn, WalletOut, WalletType, WalletUpdate
 
@@ -34,10 +34,12 @@ async def list_wallets(
     page: Pagination,
     principal: CurrentPrincipal,
     name: Annotated[str | None, Query(max_length=100, description="Substring of the name")] = None,
-    type: WalletType | None = None,
-    provider: Annotated[str | None, Query(max_length=64)] = None,
-    is_active: bool | None = None,
-    include_deleted: bool = False,
+    type: Annotated[WalletType | None, Query(description="Only providers of this type.")] = None,
+    provider: Annotated[
+        str | None, Query(max_length=64, description="Only this provider, e.g. `binance`.")
+    ] = None,
+    is_active: ActiveFilter = None,
+    include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[WalletOut]]:
     items, total = await service.list_wallets(
         session,
