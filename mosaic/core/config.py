@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     MAX_AVATAR_SIZE_MB: int = Field(default=5, ge=1)
     ALLOWED_AVATAR_TYPES: CsvList = Field(default_factory=lambda: ["image/jpeg", "image/png", "image/gif"])
     MAX_REQUEST_BODY_MB: int = Field(default=25, ge=1)
+    # Study: PDFs a quiz is generated from (bytes and pages), and the extraction's deadline.
+    MAX_PDF_MB: int = Field(default=20, ge=1)
+    MAX_PDF_PAGES: int = Field(default=300, ge=1)
+    PDF_EXTRACT_TIMEOUT_SECONDS: float = Field(default=20.0, gt=0, le=300)
+    # Quiz generations over this many characters of text run as a job (202 + a generation id).
+    QUIZ_SYNC_MAX_CHARS: int = Field(default=20_000, ge=1)
 
     # Email
     EMAIL_PROVIDER: Literal["console", "smtp", "resend"] = "console"

@@ -1,0 +1,26 @@
+"""Study (seed 004): quizzes generated from text and PDFs, attempts, spaced review.
+
+Permission model: everything here is the caller's own (quizzes, attempts, review cards);
+ownership is the check and another user's id answers 404, so no route needs a permission. The
+`study:*` permissions are declared for admin tooling and held by `admin`. Quiz generation counts
+against the plan limit `ai_generations_per_day` (uncached generations since 00:00 UTC).
+"""
+
+from mosaic.core.domain import Domain, PermissionSpec
+from mosaic.study.quizzes.router import router as quizzes_router
+from mosaic.study.quizzes.service import LIMIT_RESOURCE, generate_quiz_job, generations_today
+from mosaic.study.reviews.router import router as reviews_router
+
+PERMISSIONS = [
+    PermissionSpec("study", "read", "Read any user's study data (support)"),
+    PermissionSpec("study", "delete", "Delete any user's study data (support)"),
+]
+
+domain = Domain(
+    name="study",
+    routers=(quizzes_router, reviews_router),
+    permissions=PERMISSIONS,
+    default_roles={"admin": ["*"]},
+    jobs=(generate_quiz_job,),
+    limit_counters={LIMIT_RESOURCE: generations_today},
+)
