@@ -143,16 +143,22 @@ def generate_questions(
     difficulty: str = "medium",
     *,
     analysis: Analysis | None = None,
+    only: set[str] | None = None,
+    start: int = 0,
 ) -> list[GeneratedQuestion]:
     """Up to `count` questions from `text`, cycling through `types`, best sentences first.
 
-    Fewer come back when the text has too few usable sentences (each sentence/term pair is used
-    once); the caller decides whether that is enough.
+    `analysis` may be given for a larger passage than the sentences asked about (`only`): the
+    distractors then come from the whole passage. Fewer come back when the text has too few
+    usable sentences (each sentence/term pair is used once); the caller decides if that is enough.
+    `start` offsets the cycle of types (a caller asking one question at a time still mixes them).
     """
     analysis = analysis or analyse(text)
     kinds = [t for t in QUESTION_TYPES if t in types] or list(QUESTION_TYPES)
     option_count = OPTION_COUNT.get(difficulty, 4)
-    ranked = [s for s in analysis.ranked_sentences() if 5 <= len(words(s)) <= 80]
+    ranked = [
+        s for s in analysis.ranked_sentences() if 5 <= len(words(s)) <= 80 and (only is None or s in only)
+    ]
     questions: list[GeneratedQuestion] = []
     used_answers: set[str] = set()
     used_pairs: set[tuple[str, str]] = set()
@@ -166,7 +172,7 @@ def generate_questions(
             term = _pick_answer(analysis, sentence, used_answers, used_pairs)
             if term is None:
                 continue
-            kind = kinds[len(questions) % len(kinds)]
+            kind = kinds[(start + len(questions)) % len(kinds)]
             question: GeneratedQuestion | None = None
             for candidate_kind in [kind, *(k for k in kinds if k != kind)]:
                 if candidate_kind == "cloze":

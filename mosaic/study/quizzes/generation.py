@@ -22,7 +22,7 @@ import httpx
 
 from mosaic.core.config import Settings
 from mosaic.core.errors import InvalidInput
-from mosaic.providers.ai import OFFLINE_MODEL, AIConfig, AIError, build_ai_client, split_sentences
+from mosaic.providers.ai import OFFLINE_MODEL, AIConfig, AIError, analyse, build_ai_client, split_sentences
 from mosaic.providers.ai.offline import estimate_tokens
 from mosaic.providers.ai.questions import (
     GeneratedQuestion,
@@ -95,23 +95,63 @@ def allocate(count: int, chunks: int) -> list[int]:
     return shares
 
 
+def _segments(sentences: list[str], parts: int) -> list[set[str]]:
+    """`parts` contiguous runs of sentences, so a chunk's questions spread over all of it."""
+    size = len(sentences) / parts
+    return [set(sentences[round(i * size) : round((i + 1) * size)]) for i in range(parts)]
+
+
 def _offline(chunks: list[str], shares: list[int], options: GenerationOptions) -> list[GeneratedQuestion]:
-    """Each chunk's share, then the shortfall topped up from chunks that have more to give."""
-    per_chunk: list[list[GeneratedQuestion]] = []
+    """Each chunk's share, one question from each contiguous segment of the chunk, then the
+    shortfall (a segment with no usable sentence) topped up from the chunk's best sentences."""
+    chosen: list[list[GeneratedQuestion]] = []
+    spare: list[list[GeneratedQuestion]] = []
     for chunk, share in zip(chunks, shares, strict=True):
-        wanted = share + 2 if share else 0
-        per_chunk.append(
-            generate_questions(chunk, wanted, options.question_types, options.difficulty) if wanted else []
+        if not share:
+            chosen.append([])
+            spare.append([])
+            continue
+        analysis = analyse(chunk)
+        picked: list[GeneratedQuestion] = []
+        for segment in _segments(analysis.sentences, share):
+            picked.extend(
+                generate_questions(
+                    chunk,
+                    1,
+                    options.question_types,
+                    options.difficulty,
+                    analysis=analysis,
+                    only=segment,
+                    start=sum(len(c) for c in chosen) + len(picked),
+                )
+            )
+        pool = generate_questions(
+            chunk, share + 2, options.question_types, options.difficulty, analysis=analysis
         )
-    chosen = [qs[:share] for qs, share in zip(per_chunk, shares, strict=True)]
-    spare = [qs[share:] for qs, share in zip(per_chunk, shares, strict=True)]
+        taken = {(q.question, q.answer) for q in picked}
+        chosen.append(picked)
+        spare.append([q for q in pool if (q.question, q.answer) not in taken])
+    seen: set[tuple[str, str]] = set()
+    for group in chosen:
+        group[:] = [q for q in group if _first_time(q, seen)]
     missing = options.num_questions - sum(len(c) for c in chosen)
     while missing > 0 and any(spare):
         for index, extra in enumerate(spare):
-            if missing > 0 and extra:
-                chosen[index].append(extra.pop(0))
-                missing -= 1
-    return _distinct([q for group in chosen for q in group])
+            while missing > 0 and extra:
+                question = extra.pop(0)
+                if _first_time(question, seen):
+                    chosen[index].append(question)
+                    missing -= 1
+                    break
+    return [q for group in chosen for q in group][: options.num_questions]
+
+
+def _first_time(question: GeneratedQuestion, seen: set[tuple[str, str]]) -> bool:
+    key = (question.question, question.answer)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _distinct(questions: list[GeneratedQuestion]) -> list[GeneratedQuestion]:

@@ -128,17 +128,23 @@ _PAGE_NUMBER = re.compile(
 _DIGITS = re.compile(r"\d+")
 
 
-def _edge_key(line: str) -> str:
+# A running header or footer is a short line; longer edge lines are body text, kept.
+MAX_EDGE_CHARS = 70
+
+
+def _edge_key(line: str) -> str | None:
     """Headers and footers often carry the page number: compare them with digits masked."""
-    return _DIGITS.sub("#", line.strip().lower())
+    line = line.strip()
+    return _DIGITS.sub("#", line.lower()) if len(line) <= MAX_EDGE_CHARS else None
 
 
 def clean_pages(pages: list[str]) -> list[str]:
     """Pages without running headers/footers and page numbers, de-hyphenated, paragraphs joined."""
     split = [[line.rstrip() for line in page.splitlines() if line.strip()] for page in pages]
-    edges: Counter[str] = Counter()
+    edges: Counter[str | None] = Counter()
     for lines in split:
         edges.update({_edge_key(line) for line in lines[:2] + lines[-2:]})
+    edges.pop(None, None)
     threshold = max(2, (len(split) + 1) // 2)
     repeated = {key for key, count in edges.items() if count >= threshold} if len(split) >= 3 else set()
     cleaned: list[str] = []
@@ -146,7 +152,8 @@ def clean_pages(pages: list[str]) -> list[str]:
         kept = []
         for index, line in enumerate(lines):
             at_edge = index < 2 or index >= len(lines) - 2
-            if at_edge and (_edge_key(line) in repeated or _PAGE_NUMBER.match(line)):
+            key = _edge_key(line)
+            if at_edge and ((key is not None and key in repeated) or _PAGE_NUMBER.match(line)):
                 continue
             kept.append(line.strip())
         text = "\n".join(kept)
