@@ -89,10 +89,13 @@ def _cloze(analysis: Analysis, sentence: str, term: Term, option_count: int) -> 
 
 
 def _statement_variants(analysis: Analysis, sentence: str, term: Term, wanted: int) -> list[str]:
+    """The sentence with its term swapped for others of the text; never a sentence the text has
+    (a false statement must really be false as far as the text goes)."""
     variants: list[str] = []
+    actual = set(analysis.sentences)
     for replacement in _distractors(analysis, sentence, term, wanted + 3):
         variant = _swap(sentence, term, replacement)
-        if variant != sentence and variant not in variants and len(variant) <= MAX_STATEMENT_CHARS + 60:
+        if variant not in actual and variant not in variants and len(variant) <= MAX_STATEMENT_CHARS + 60:
             variants.append(variant)
         if len(variants) >= wanted:
             break

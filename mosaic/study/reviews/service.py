@@ -97,7 +97,7 @@ async def due_cards(
         .limit(page.limit)
         .offset(page.offset)
     )
-    return [(card, question) for card, question in rows.tuples()], total
+    return [(card, question) for card, question in rows.all()], total
 
 
 async def count_due(session: AsyncSession, user_id: uuid.UUID, now: datetime | None = None) -> int:
