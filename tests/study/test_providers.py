@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 import respx
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from mosaic.providers.ai.questions import generate_questions
@@ -192,8 +193,34 @@ async def test_an_anthropic_generation_and_a_wrong_answer_index(make_client, use
 
 
 _WORDS = st.sampled_from(
-    "river harbour council bridge merchant amber copper salt chronicle lighthouse planet orbit "
-    "molecule enzyme protein theorem algebra Paris Berlin Kyoto Nairobi Lima 1848 1921 42 3.14".split()
+    [
+        "river",
+        "harbour",
+        "council",
+        "bridge",
+        "merchant",
+        "amber",
+        "copper",
+        "salt",
+        "chronicle",
+        "lighthouse",
+        "planet",
+        "orbit",
+        "molecule",
+        "enzyme",
+        "protein",
+        "theorem",
+        "algebra",
+        "Paris",
+        "Berlin",
+        "Kyoto",
+        "Nairobi",
+        "Lima",
+        "1848",
+        "1921",
+        "42",
+        "3.14",
+    ]
 )
 _SENTENCE = st.lists(_WORDS, min_size=5, max_size=14).map(lambda ws: " ".join(ws).capitalize() + ".")
 
