@@ -17,6 +17,9 @@ class Framework(StrEnum):
     laravel = "laravel"
 
 
+PROGRESS_EVERY = 100  # files
+
+
 @app.command()
 def scan(
     framework: Annotated[Framework, typer.Argument(help="The legacy framework.")],
@@ -25,17 +28,35 @@ def scan(
         Path | None, typer.Option("-o", "--output", help="Write the JSON inventory here.")
     ] = None,
 ) -> None:
-    """Read route definitions statically into a JSON inventory."""
+    """Read route definitions statically into a JSON inventory.
+
+    Exits 1 when the inventory is incomplete (a file or statement could not be read, or no route
+    was found); the inventory is still written, and each reason is one `error:` line.
+    """
     from mosaic.legacy import scan as run_scan
 
-    inventory = run_scan(framework.value, path)
+    def progress(files: int, routes: int) -> None:
+        if files % PROGRESS_EVERY == 0:
+            typer.echo(f"... {files} files read, {routes} routes found", err=True)
+
+    inventory = run_scan(framework.value, path, progress)
     if output is None:
         typer.echo(inventory.to_json(), nl=False)
     else:
-        output.write_text(inventory.to_json(), encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(inventory.to_json(), encoding="utf-8")
+        except OSError as exc:
+            typer.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(code=1) from exc
         typer.echo(f"{len(inventory.routes)} routes, {len(inventory.warnings)} warnings -> {output}")
     for warning in inventory.warnings:
-        typer.echo(f"warning: {warning.file}:{warning.line}: {warning.message}", err=True)
+        kind = "error" if warning.skipped else "warning"
+        typer.echo(f"{kind}: {warning.file}:{warning.line}: {warning.message}", err=True)
+    if inventory.incomplete or not inventory.routes:
+        if not inventory.routes and not inventory.incomplete:
+            typer.echo(f"error: no {framework.value} routes found under {path}", err=True)
+        raise typer.Exit(code=1)
 
 
 def _prefix_pairs(values: list[str]) -> list[tuple[str, str]]:
@@ -69,11 +90,16 @@ def diff(
     from mosaic.core.config import get_settings
     from mosaic.legacy.diff import compare, report
     from mosaic.legacy.diff import write_stubs as stubs_for
-    from mosaic.legacy.model import Inventory
+    from mosaic.legacy.model import Inventory, NotAnInventory
     from mosaic.main import create_app
 
     prefixes = _prefix_pairs(prefix or [])
-    inventory = Inventory.load(inventory_path)
+    try:
+        inventory = Inventory.load(inventory_path)
+    except (NotAnInventory, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        typer.echo(f"error: {inventory_path}: {reason} (write one with `mosaic legacy scan -o`)", err=True)
+        raise typer.Exit(code=1) from exc
     settings = get_settings().model_copy(update={"MOSAIC_DOMAINS": ["all"], "LOG_FILE_PATH": ""})
     parity = compare(inventory, app_routes(create_app(settings)), prefixes)
     report_path.write_text(report(inventory, parity, prefixes), encoding="utf-8")

@@ -16,8 +16,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mosaic.legacy.model import ANY_METHOD, Inventory, LegacyRoute, ScanWarning, join_paths, normalise_express
-from mosaic.legacy.syntax import Node, line, parse, source_files, string_value, text
+from mosaic.legacy.model import (
+    ANY_METHOD,
+    Inventory,
+    LegacyRoute,
+    Progress,
+    ScanWarning,
+    join_paths,
+    normalise_express,
+)
+from mosaic.legacy.syntax import (
+    MAX_LITERAL_ITEMS,
+    MAX_NESTING,
+    Node,
+    TooDeep,
+    iter_children,
+    line,
+    read_tree,
+    snippet,
+    source_files,
+    string_value,
+    text,
+)
 
 logger = logging.getLogger("mosaic.legacy")
 
@@ -100,13 +120,15 @@ class Module:
 
 
 class ExpressScanner:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, progress: Progress | None = None) -> None:
         self.root = root
         self.base = root if root.is_dir() else root.parent
         self.modules: dict[Path, Module] = {}
         self.routers: list[Router] = []
         self.warnings: list[ScanWarning] = []
         self.depth = 0
+        self.nesting = 0
+        self.progress = progress
 
     # -- modules ------------------------------------------------------------------------------
 
@@ -135,7 +157,11 @@ class ExpressScanner:
         module.scope.set("module", {"exports": module.exports})
         module.scope.set("exports", module.exports)
         self.modules[path] = module
-        self.exec(parse(path), module, module.scope)
+        tree = read_tree(path, lambda at, message, skipped: self.warn(relative, at, message, skipped))
+        for statement in iter_children(tree) if tree is not None else iter(()):
+            self.top_level(statement, module)
+        if self.progress is not None:
+            self.progress(len(self.modules), sum(len(r.events) for r in self.routers))
         module_obj = module.scope.get("module")
         if isinstance(module_obj, dict) and module_obj.get("exports") is not module.exports:
             module.exports = module_obj["exports"]
@@ -157,14 +183,42 @@ class ExpressScanner:
         self.warn(module.relative, at, f"cannot resolve module {specifier!r}")
         return Unknown(specifier)
 
-    def warn(self, file: str, at: int, message: str) -> None:
-        self.warnings.append(ScanWarning(file, at, message))
+    def warn(self, file: str, at: int, message: str, skipped: bool = False) -> None:
+        self.warnings.append(ScanWarning(file, at, message, skipped))
+
+    def top_level(self, statement: Node, module: Module) -> None:
+        """One statement of a module; one too deeply nested to read is skipped with a warning."""
+        nesting = self.nesting
+        try:
+            self.exec(statement, module, module.scope)
+        except (TooDeep, RecursionError) as exc:
+            at = exc.line if isinstance(exc, TooDeep) else line(statement)
+            self.warn(
+                module.relative,
+                at,
+                f"expression nested too deeply (over {MAX_NESTING} levels); statement skipped",
+                True,
+            )
+        finally:
+            self.nesting = nesting
+
+    def deeper(self, node: Node) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise TooDeep(node)
 
     # -- statements ---------------------------------------------------------------------------
 
     def exec(self, node: Node | None, module: Module, scope: Scope) -> None:
         if node is None:
             return
+        self.deeper(node)
+        try:
+            self.exec_node(node, module, scope)
+        finally:
+            self.nesting -= 1
+
+    def exec_node(self, node: Node, module: Module, scope: Scope) -> None:
         kind = node.type
         if kind in {"lexical_declaration", "variable_declaration"}:
             for declarator in node.named_children:
@@ -286,7 +340,16 @@ class ExpressScanner:
     def eval(self, node: Node | None, module: Module, scope: Scope) -> Any:
         if node is None:
             return None
+        self.deeper(node)
+        try:
+            return self.eval_node(node, module, scope)
+        finally:
+            self.nesting -= 1
+
+    def eval_node(self, node: Node, module: Module, scope: Scope) -> Any:
         kind = node.type
+        if kind in {"array", "object"} and node.named_child_count > MAX_LITERAL_ITEMS:
+            return Unknown(snippet(node))  # a data literal, not route configuration
         if kind == "string":
             return string_value(node)
         if kind == "template_string":
@@ -306,7 +369,9 @@ class ExpressScanner:
         if kind == "binary_expression" and text(node.child_by_field_name("operator")) == "+":
             left = self.eval(node.child_by_field_name("left"), module, scope)
             right = self.eval(node.child_by_field_name("right"), module, scope)
-            return left + right if isinstance(left, str) and isinstance(right, str) else Unknown(text(node))
+            return (
+                left + right if isinstance(left, str) and isinstance(right, str) else Unknown(snippet(node))
+            )
         if kind == "member_expression":
             obj = self.eval(node.child_by_field_name("object"), module, scope)
             return self.member(obj, text(node.child_by_field_name("property")))
@@ -315,7 +380,7 @@ class ExpressScanner:
             index = self.eval(node.child_by_field_name("index"), module, scope)
             if isinstance(obj, list) and isinstance(index, str) and index.isdigit() and int(index) < len(obj):
                 return obj[int(index)]
-            return self.member(obj, index) if isinstance(index, str) else Unknown(text(node))
+            return self.member(obj, index) if isinstance(index, str) else Unknown(snippet(node))
         if kind == "object":
             return self.object(node, module, scope)
         if kind == "array":
@@ -331,7 +396,7 @@ class ExpressScanner:
         for child in node.named_children:  # e.g. a route call inside a conditional expression
             if child.type in {"call_expression", "assignment_expression"}:
                 self.eval(child, module, scope)
-        return Unknown(text(node))
+        return Unknown(snippet(node))
 
     def template(self, node: Node, module: Module, scope: Scope) -> Any:
         parts = []
@@ -341,7 +406,7 @@ class ExpressScanner:
             elif child.type == "template_substitution":
                 value = self.eval(child.named_children[0], module, scope)
                 if not isinstance(value, str):
-                    return Unknown(text(node))
+                    return Unknown(snippet(node))
                 parts.append(value)
             elif child.type == "escape_sequence":
                 parts.append(text(child)[1:])
@@ -381,7 +446,7 @@ class ExpressScanner:
         arg_nodes = [c for c in (args_node.named_children if args_node else []) if c.type != "comment"]
         if function is not None and function.type == "identifier" and text(function) == "require":
             specifier = string_value(arg_nodes[0]) if arg_nodes else None
-            return self.resolve(specifier, module, line(node)) if specifier else Unknown(text(node))
+            return self.resolve(specifier, module, line(node)) if specifier else Unknown(snippet(node))
         if function is not None and function.type == "member_expression":
             obj = self.eval(function.child_by_field_name("object"), module, scope)
             name = text(function.child_by_field_name("property"))
@@ -405,7 +470,7 @@ class ExpressScanner:
             return router
         if isinstance(callee, Function) and self.depth < MAX_CALL_DEPTH:
             return self.run_function(callee, args)
-        return Unknown(text(node))
+        return Unknown(snippet(node))
 
     def run_function(self, function: Function, args: list[Any]) -> Any:
         inner = Scope(function.scope)
@@ -467,7 +532,7 @@ class ExpressScanner:
         args = [self.eval(a, module, scope) for a in arg_nodes]
         if isinstance(obj, dict) and isinstance(obj.get(name), Function):
             return self.invoke(obj[name], args, node, module)
-        return Unknown(text(node))
+        return Unknown(snippet(node))
 
     def handlers(self, arg_nodes: list[Node], module: Module, scope: Scope) -> tuple[list[str], str]:
         names: list[str] = []
@@ -601,5 +666,5 @@ class ExpressScanner:
         )
 
 
-def scan_express(root: Path) -> Inventory:
-    return ExpressScanner(root).scan()
+def scan_express(root: Path, progress: Progress | None = None) -> Inventory:
+    return ExpressScanner(root, progress).scan()

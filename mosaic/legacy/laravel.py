@@ -14,8 +14,28 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mosaic.legacy.model import ANY_METHOD, Inventory, LegacyRoute, ScanWarning, join_paths, normalise_laravel
-from mosaic.legacy.syntax import Node, line, parse, source_files, string_value, text
+from mosaic.legacy.model import (
+    ANY_METHOD,
+    Inventory,
+    LegacyRoute,
+    Progress,
+    ScanWarning,
+    join_paths,
+    normalise_laravel,
+)
+from mosaic.legacy.syntax import (
+    MAX_LITERAL_ITEMS,
+    MAX_NESTING,
+    Node,
+    TooDeep,
+    iter_children,
+    line,
+    read_tree,
+    snippet,
+    source_files,
+    string_value,
+    text,
+)
 
 VERBS = {"get", "post", "put", "patch", "delete", "options"}
 RESOURCE_ACTIONS = [
@@ -60,20 +80,34 @@ def singular(word: str) -> str:
 
 
 class LaravelScanner:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, progress: Progress | None = None) -> None:
         self.root = root
         self.base = root if root.is_dir() else root.parent
         self.routes: list[LegacyRoute] = []
         self.warnings: list[ScanWarning] = []
         self.loaded: set[Path] = set()
+        self.trees: dict[Path, Node | None] = {}
+        self.progress = progress
+        self.nesting = 0
+
+    def tree(self, path: Path) -> Node | None:
+        key = path.resolve()
+        if key not in self.trees:
+            file = self.relative(path)
+            self.trees[key] = read_tree(
+                path,
+                lambda at, message, skipped: self.warnings.append(ScanWarning(file, at, message, skipped)),
+            )
+        return self.trees[key]
 
     def scan(self) -> Inventory:
         routes_dir = self.root / "routes" if (self.root / "routes").is_dir() else self.root
         files = source_files(routes_dir, (".php",))
         required = set()
         for path in files:
-            tree = parse(path)
-            required |= {p.resolve() for p in self.required_files(tree, path)}
+            tree = self.tree(path)
+            if tree is not None:
+                required |= {p.resolve() for p in self.required_files(tree, path)}
         for path in files:
             if path.resolve() in required:
                 continue  # loaded by the file that requires it, inside its group
@@ -108,16 +142,47 @@ class LaravelScanner:
 
     def load(self, path: Path, group: Group) -> None:
         self.loaded.add(path.resolve())
-        self.block(parse(path), group, self.relative(path), path, {})
+        tree = self.tree(path)
+        file = self.relative(path)
+        variables: dict[str, Any] = {}
+        saved = self.nesting
+        for statement in iter_children(tree) if tree is not None else iter(()):
+            try:
+                self.block_child(statement, group, file, path, variables)
+            except (TooDeep, RecursionError) as exc:
+                at = exc.line if isinstance(exc, TooDeep) else line(statement)
+                self.warnings.append(
+                    ScanWarning(
+                        file,
+                        at,
+                        f"expression nested too deeply (over {MAX_NESTING} levels); statement skipped",
+                        True,
+                    )
+                )
+            finally:
+                self.nesting = saved
+        if self.progress is not None:
+            self.progress(len(self.loaded), len(self.routes))
 
     # -- statements ---------------------------------------------------------------------------
 
     def block(self, node: Node, group: Group, file: str, path: Path, variables: dict[str, Any]) -> None:
-        for child in node.named_children:
-            if child.type == "expression_statement" and child.named_children:
-                self.statement(child.named_children[0], group, file, path, variables)
-            elif child.type in {"compound_statement", "if_statement", "else_clause", "foreach_statement"}:
-                self.block(child, group, file, path, variables)
+        self.nesting += 1
+        try:
+            if self.nesting > MAX_NESTING:
+                raise TooDeep(node)
+            for child in node.named_children:
+                self.block_child(child, group, file, path, variables)
+        finally:
+            self.nesting -= 1
+
+    def block_child(
+        self, child: Node, group: Group, file: str, path: Path, variables: dict[str, Any]
+    ) -> None:
+        if child.type == "expression_statement" and child.named_children:
+            self.statement(child.named_children[0], group, file, path, variables)
+        elif child.type in {"compound_statement", "if_statement", "else_clause", "foreach_statement"}:
+            self.block(child, group, file, path, variables)
 
     def statement(self, node: Node, group: Group, file: str, path: Path, variables: dict[str, Any]) -> None:
         if node.type == "assignment_expression":
@@ -139,6 +204,17 @@ class LaravelScanner:
     def value(self, node: Node | None, variables: dict[str, Any]) -> Any:
         if node is None:
             return None
+        self.nesting += 1
+        try:
+            if self.nesting > MAX_NESTING:
+                raise TooDeep(node)
+            return self.value_of(node, variables)
+        finally:
+            self.nesting -= 1
+
+    def value_of(self, node: Node, variables: dict[str, Any]) -> Any:
+        if node.type == "array_creation_expression" and node.named_child_count > MAX_LITERAL_ITEMS:
+            return Dynamic(snippet(node))
         if node.type == "argument":
             return self.value(node.named_children[-1], variables)
         plain = string_value(node)
@@ -173,7 +249,7 @@ class LaravelScanner:
             return keyed or items
         if node.type == "class_constant_access_expression":
             return text(node.named_children[0])
-        return Dynamic(text(node))
+        return Dynamic(snippet(node))
 
     # -- routes -------------------------------------------------------------------------------
 
@@ -337,5 +413,5 @@ def arguments(node: Node) -> list[Node]:
     return [a for a in args.named_children if a.type == "argument"] if args else []
 
 
-def scan_laravel(root: Path) -> Inventory:
-    return LaravelScanner(root).scan()
+def scan_laravel(root: Path, progress: Progress | None = None) -> Inventory:
+    return LaravelScanner(root, progress).scan()

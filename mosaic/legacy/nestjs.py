@@ -7,12 +7,33 @@ Paths are `/{prefix}/v{version}/{controller}/{route}` as Nest builds them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from mosaic.legacy.model import ANY_METHOD, Inventory, LegacyRoute, ScanWarning, join_paths, normalise_express
-from mosaic.legacy.syntax import Node, line, parse, source_files, string_value, text
+from mosaic.legacy.model import (
+    ANY_METHOD,
+    Inventory,
+    LegacyRoute,
+    Progress,
+    ScanWarning,
+    join_paths,
+    normalise_express,
+)
+from mosaic.legacy.syntax import (
+    MAX_LITERAL_ITEMS,
+    MAX_NESTING,
+    Node,
+    TooDeep,
+    line,
+    read_tree,
+    snippet,
+    source_files,
+    string_value,
+    text,
+    walk,
+)
 
 HTTP_DECORATORS = {
     "Get": "GET",
@@ -25,6 +46,7 @@ HTTP_DECORATORS = {
     "All": ANY_METHOD,
 }
 NEUTRAL = "VERSION_NEUTRAL"
+T = TypeVar("T")
 
 
 class Dynamic:
@@ -47,27 +69,56 @@ class Decorator:
 
 
 class NestScanner:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, progress: Progress | None = None) -> None:
         self.root = root
         self.base = root if root.is_dir() else root.parent
         self.constants: dict[str, Any] = {}
         self.global_prefix = ""
         self.versioning = Versioning()
         self.warnings: list[ScanWarning] = []
+        self.progress = progress
+        self.nesting = 0
 
     def scan(self) -> Inventory:
-        files = [(path, parse(path)) for path in source_files(self.root, (".ts", ".js"))]
-        for _, tree in files:
-            self.collect_constants(tree)
+        files: list[tuple[Path, Node]] = []
+        for path in source_files(self.root, (".ts", ".js")):
+            file = self.relative(path)
+
+            def report(at: int, message: str, skipped: bool, file: str = file) -> None:
+                self.warn(file, at, message, skipped)
+
+            tree = read_tree(path, report)
+            if tree is not None:
+                files.append((path, tree))
         for path, tree in files:
-            self.collect_bootstrap(tree, self.relative(path))
+            self.guarded(self.relative(path), tree, self.collect_constants)
+        for path, tree in files:
+            file = self.relative(path)
+            self.guarded(file, tree, lambda t: self.collect_bootstrap(t, file))  # noqa: B023 - called at once
         inventory = Inventory("nestjs", str(self.root))
-        for path, tree in files:
+        for count, (path, tree) in enumerate(files, 1):
+            file = self.relative(path)
             for node in walk(tree):
                 if node.type == "class_declaration":
-                    inventory.routes += self.controller(node, self.relative(path))
+                    inventory.routes += self.guarded(file, node, lambda n: self.controller(n, file)) or []  # noqa: B023
+            if self.progress is not None:
+                self.progress(count, len(inventory.routes))
         inventory.warnings = self.warnings
         return inventory
+
+    def warn(self, file: str, at: int, message: str, skipped: bool = False) -> None:
+        self.warnings.append(ScanWarning(file, at, message, skipped))
+
+    def guarded(self, file: str, node: Node, step: Callable[[Node], T]) -> T | None:
+        """Run one reading step; an expression nested too deeply skips it with a warning."""
+        try:
+            return step(node)
+        except (TooDeep, RecursionError) as exc:
+            at = exc.line if isinstance(exc, TooDeep) else line(node)
+            self.warn(file, at, f"expression nested too deeply (over {MAX_NESTING} levels); skipped", True)
+            return None
+        finally:
+            self.nesting = 0
 
     def relative(self, path: Path) -> str:
         return path.resolve().relative_to(self.base.resolve()).as_posix()
@@ -86,6 +137,17 @@ class NestScanner:
     def value(self, node: Node | None) -> Any:
         if node is None:
             return Dynamic("")
+        self.nesting += 1
+        try:
+            if self.nesting > MAX_NESTING:
+                raise TooDeep(node)
+            return self.value_of(node)
+        finally:
+            self.nesting -= 1
+
+    def value_of(self, node: Node) -> Any:
+        if node.type in {"array", "object"} and node.named_child_count > MAX_LITERAL_ITEMS:
+            return Dynamic(snippet(node))
         if node.type == "string":
             return string_value(node)
         if node.type == "template_string":
@@ -121,7 +183,7 @@ class NestScanner:
             return text(node)
         if node.type in {"true", "false"}:
             return node.type == "true"
-        return Dynamic(text(node))
+        return Dynamic(snippet(node))
 
     # -- bootstrap ----------------------------------------------------------------------------
 
@@ -296,16 +358,5 @@ def call_args(node: Node) -> list[Node]:
     return [c for c in arguments.named_children if c.type != "comment"] if arguments else []
 
 
-def walk(node: Node) -> list[Node]:
-    """Every node under `node`, in source order."""
-    found = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(reversed(current.named_children))
-    return found
-
-
-def scan_nestjs(root: Path) -> Inventory:
-    return NestScanner(root).scan()
+def scan_nestjs(root: Path, progress: Progress | None = None) -> Inventory:
+    return NestScanner(root, progress).scan()
