@@ -163,12 +163,8 @@ def test_a_10_mb_file_scans_in_bounded_memory(tmp_path):
         tracemalloc.stop()
     assert [r.path for r in inventory.routes] == ["/ok"]
     [(file, at, message, skipped)] = warnings_of(inventory)
-    assert (file, at, message, skipped) == (
-        "data.js",
-        1,
-        "statement of 10.4 MB (data or minified code) not read",
-        False,
-    )
+    assert (file, at, skipped) == ("data.js", 1, False)
+    assert re.fullmatch(r"statement of 10\.\d MB \(data or minified code\) not read", message)
     assert peak < 40 * 1024 * 1024, f"peak Python allocation {peak / 2**20:.0f} MiB"
 
 
