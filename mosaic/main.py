@@ -65,6 +65,7 @@ def import_all_models() -> None:
     """Import every domain so its models join `Base.metadata` (Alembic sees all tables, on or off)."""
     for module in KNOWN_DOMAINS.values():
         importlib.import_module(module)
+    importlib.import_module("mosaic.legacy.models")  # legacy_ids, written by `legacy import-mongo`
 
 
 async def seed_rbac(database: Database, domains: list[Domain]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -109,3 +109,86 @@ def diff(
     if write_stubs is not None:
         written = stubs_for(parity, inventory.framework, write_stubs)
         typer.echo(f"{len(written)} doc stubs in {write_stubs} (serve them with `mosaic mock serve --docs`)")
+
+
+@app.command("import-mongo")
+def import_mongo(
+    dump: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, metavar="DUMP_DIR", help="mongoexport/mongodump folder."
+        ),
+    ],
+    mapping: Annotated[
+        list[Path] | None,
+        typer.Option("--mapping", help="YAML mapping file (repeatable); replaces built-in entries."),
+    ] = None,
+    builtin: Annotated[
+        bool, typer.Option("--builtin/--no-builtin", help="Use the built-in seed 003 mappings.")
+    ] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything, write nothing; list the invalid documents.")
+    ] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per INSERT.")] = 500,
+) -> None:
+    """Import a MongoDB export into Mosaic's tables, once (re-running imports nothing twice).
+
+    One transaction: any invalid document (each is listed, with the reason) or database error
+    leaves the database unchanged; fix the export or the mapping and run again.
+    """
+    import asyncio
+
+    from mosaic.core.config import get_settings
+    from mosaic.core.database import Database
+    from mosaic.legacy.mongo.importer import MAX_LISTED_FAILURES, import_dump
+    from mosaic.legacy.mongo.mapping import MappingError, MappingSet, builtin_mappings, load_mappings
+    from mosaic.main import import_all_models
+
+    import_all_models()
+    try:
+        mappings = builtin_mappings() if builtin else MappingSet()
+        for path in mapping or []:
+            mappings.update(load_mappings(path))
+    except MappingError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    settings = get_settings()
+
+    async def run() -> Any:
+        database = Database(settings)
+        try:
+            return await import_dump(
+                database, settings, mappings, dump, batch_size=batch_size, dry_run=dry_run
+            )
+        finally:
+            await database.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except MappingError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    from mosaic.legacy.mongo.source import collection_files
+
+    files = collection_files(dump)
+    for count in report.counts:
+        typer.echo(
+            f"{count.collection} -> {count.table}: {count.read} read, {count.imported} "
+            f"{'to import' if dry_run else 'imported'}, {count.already} already imported, "
+            f"{count.linked} linked to existing rows, {count.invalid} invalid"
+        )
+    for name in report.unmapped:
+        typer.echo(f"warning: {files[name].name}: no mapping for collection {name!r}; not imported", err=True)
+    for failure in report.failures[:MAX_LISTED_FAILURES]:
+        typer.echo(f"invalid: {failure.line(files)}", err=True)
+    if len(report.failures) > MAX_LISTED_FAILURES:
+        typer.echo(f"... and {len(report.failures) - MAX_LISTED_FAILURES} more invalid documents", err=True)
+    if report.database_error:
+        typer.echo(
+            f"error: the database refused the import, nothing written: {report.database_error}", err=True
+        )
+    if not report.ok:
+        if not dry_run and not report.database_error:
+            typer.echo(f"error: {len(report.failures)} invalid documents; nothing written", err=True)
+        raise typer.Exit(code=1)
+    typer.echo("dry run: nothing written" if dry_run else "committed")
