@@ -643,7 +643,7 @@ def base_class(node: Node) -> str | None:
 
 
 def decorator_function_name(call: Node) -> str | None:
-    """The function an `applyDecorators(...)` call is returned from: `function Auth()` / `const Auth = () =>`."""
+    """The function returning an `applyDecorators(...)` call: `function Auth()`, `const Auth = () =>`."""
     current = call.parent
     while current is not None:
         if current.type == "function_declaration":
