@@ -363,8 +363,9 @@ class NestScanner:
                 here = join_paths(parent, path)
                 if pairs.get("module") is not None:
                     self.module_paths[text(pairs["module"])] = here
-                if pairs.get("children") is not None:
-                    self.router_tree(pairs["children"], here)
+                children = pairs.get("children")
+                if children is not None:
+                    self.router_tree(children, here)
 
     def middleware_rule(self, node: Node) -> None:
         """`consumer.apply(A, B).exclude(...).forRoutes(Controller, 'path', {path, method})`."""
