@@ -1,10 +1,16 @@
-"""Laravel routes from `routes/*.php`: verbs, `match`/`any`, resources, groups, prefixes, middleware.
+"""Laravel routes, read in the order and with the context Laravel registers them.
 
-Files under `routes/` are read as Laravel loads them: `api.php` with the `api` prefix and
-middleware group, `web.php` with `web`. `Route::prefix()->middleware()->name()->group(...)`
-chains, the array form of `Route::group([...], fn)`, nested groups, `require` of another route file
-inside a group, `Route::resource`/`apiResource` (with `only`/`except`, as a chain or options) are
-expanded into the routes Laravel registers.
+Entry points: Laravel 11's `bootstrap/app.php` `->withRouting(web:, api:, apiPrefix:, health:,
+then:, using:)` (api with its prefix and `api` middleware, the health route, web with `web`,
+then the `then` closure), and route files loaded by service providers (`$this->routes(...)`,
+`Route::...->group(base_path(...))`, `loadRoutesFrom`). Files under `routes/` that nothing loads
+are read as Laravel's defaults: `api.php` with the `api` prefix and middleware, `web.php` with
+`web`. Inside: verbs, `match`/`any`, `redirect`/`permanentRedirect` (any method), `view`,
+`fallback`, `prefix()->middleware()->domain()->controller()->group(...)` chains and the array form
+of `Route::group`, `require` inside a group, resources (`resource`, `apiResource`, `resources`,
+`apiResources`, `singleton`, `apiSingleton`) with names containing `/` (a prefix) or `.` (nested),
+hyphenated names, `only`/`except` with several arguments or an array, `->shallow()`,
+`->creatable()`/`->destroyable()`, and `foreach` over a literal array.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from mosaic.legacy.model import (
     ANY_METHOD,
     Inventory,
     LegacyRoute,
+    Param,
     Progress,
     ScanWarning,
     join_paths,
@@ -35,6 +42,7 @@ from mosaic.legacy.syntax import (
     source_files,
     string_value,
     text,
+    walk,
 )
 
 VERBS = {"get", "post", "put", "patch", "delete", "options"}
@@ -48,8 +56,21 @@ RESOURCE_ACTIONS = [
     ("update", "PATCH", "/{%s}"),
     ("destroy", "DELETE", "/{%s}"),
 ]
+SHALLOW = {"show", "edit", "update", "destroy"}  # the actions ->shallow() moves off the parent
 API_ONLY = {"index", "store", "show", "update", "destroy"}
+SINGLETON_ACTIONS = [
+    ("create", "GET", "/create"),
+    ("store", "POST", ""),
+    ("show", "GET", ""),
+    ("edit", "GET", "/edit"),
+    ("update", "PUT", ""),
+    ("update", "PATCH", ""),
+    ("destroy", "DELETE", ""),
+]
 FILE_CONTEXT = {"api.php": ("api", ["api"]), "web.php": ("", ["web"])}
+TARGETS = VERBS | {"any", "match", "view", "redirect", "permanentRedirect", "fallback"}
+RESOURCES = {"resource", "apiResource", "resources", "apiResources", "singleton", "apiSingleton"}
+REQUIRES = {"require_expression", "require_once_expression", "include_expression", "include_once_expression"}
 
 
 class Dynamic:
@@ -62,6 +83,7 @@ class Group:
     prefix: str = ""
     middleware: tuple[str, ...] = ()
     controller: str | None = None
+    domain: str = ""
 
 
 @dataclass
@@ -77,6 +99,11 @@ def singular(word: str) -> str:
         if word.endswith(plural):
             return word[: -len(plural)] + single
     return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def wildcard(name: str) -> str:
+    """`blog-posts` -> `blog_post` (Laravel's getResourceWildcard: singular, dashes to underscores)."""
+    return singular(name).replace("-", "_")
 
 
 class LaravelScanner:
@@ -108,9 +135,14 @@ class LaravelScanner:
             tree = self.tree(path)
             if tree is not None:
                 required |= {p.resolve() for p in self.required_files(tree, path)}
+        if self.root.is_dir():
+            self.bootstrap_app(self.root / "bootstrap" / "app.php")
+            providers = self.root / "app" / "Providers"
+            for provider in source_files(providers, (".php",)) if providers.is_dir() else []:
+                self.provider(provider)
         for path in files:
-            if path.resolve() in required:
-                continue  # loaded by the file that requires it, inside its group
+            if path.resolve() in required or path.resolve() in self.loaded:
+                continue  # loaded by the file that requires it, inside its group, or by an entry point
             prefix, middleware = FILE_CONTEXT.get(path.name, ("", []))
             self.load(path, Group(prefix, tuple(middleware)))
         return Inventory("laravel", str(self.root), self.routes, self.warnings)
@@ -120,14 +152,11 @@ class LaravelScanner:
 
     def required_files(self, tree: Node, path: Path) -> list[Path]:
         found = []
-        stack = [tree]
-        while stack:
-            node = stack.pop()
-            if node.type in {"require_expression", "require_once_expression", "include_expression"}:
+        for node in walk(tree):
+            if node.type in REQUIRES:
                 target = self.file_of(node.named_children[0], path) if node.named_children else None
                 if target is not None:
                     found.append(target)
-            stack.extend(node.named_children)
         return found
 
     def file_of(self, node: Node, current: Path) -> Path | None:
@@ -143,26 +172,105 @@ class LaravelScanner:
     def load(self, path: Path, group: Group) -> None:
         self.loaded.add(path.resolve())
         tree = self.tree(path)
+        self.statements(iter_children(tree) if tree is not None else iter(()), group, path, {})
+        if self.progress is not None:
+            self.progress(len(self.loaded), len(self.routes))
+
+    def statements(self, nodes: Any, group: Group, path: Path, variables: dict[str, Any]) -> None:
+        """Top-level statements of a file or closure; one nested too deeply is skipped, warned."""
         file = self.relative(path)
-        variables: dict[str, Any] = {}
         saved = self.nesting
-        for statement in iter_children(tree) if tree is not None else iter(()):
+        for statement in nodes:
             try:
                 self.block_child(statement, group, file, path, variables)
             except (TooDeep, RecursionError) as exc:
                 at = exc.line if isinstance(exc, TooDeep) else line(statement)
-                self.warnings.append(
-                    ScanWarning(
-                        file,
-                        at,
-                        f"expression nested too deeply (over {MAX_NESTING} levels); statement skipped",
-                        True,
-                    )
-                )
+                message = f"expression nested too deeply (over {MAX_NESTING} levels); statement skipped"
+                self.warnings.append(ScanWarning(file, at, message, True))
             finally:
                 self.nesting = saved
-        if self.progress is not None:
-            self.progress(len(self.loaded), len(self.routes))
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def bootstrap_app(self, path: Path) -> None:
+        """Laravel 11: `Application::configure()->withRouting(api:, web:, health:, then:, ...)`."""
+        tree = self.tree(path) if path.is_file() else None
+        call = next(
+            (
+                n
+                for n in (walk(tree) if tree is not None else iter(()))
+                if n.type == "member_call_expression" and text(n.child_by_field_name("name")) == "withRouting"
+            ),
+            None,
+        )
+        if call is None:
+            return
+        named = named_arguments(call)
+        file = self.relative(path)
+        if "using" in named:
+            self.closure(named["using"], Group(), path, {})
+            return
+        prefix = self.value(named["apiPrefix"], {}) if "apiPrefix" in named else "api"
+        if not isinstance(prefix, str):
+            self.warnings.append(
+                ScanWarning(file, line(named["apiPrefix"]), "dynamic apiPrefix; 'api' assumed")
+            )
+            prefix = "api"
+        if "api" in named:
+            self.route_files(named["api"], path, Group(prefix, ("api",)))
+        if "health" in named:
+            self.add("GET", self.value(named["health"], {}), "health", Group(), file, line(named["health"]))
+        if "web" in named:
+            self.route_files(named["web"], path, Group("", ("web",)))
+        if "then" in named:
+            self.closure(named["then"], Group(), path, {})
+
+    def route_files(self, node: Node, current: Path, group: Group) -> None:
+        items = (
+            [e.named_children[-1] for e in node.named_children]
+            if node.type == "array_creation_expression"
+            else [node]
+        )
+        for item in items:
+            target = self.file_of(item, current)
+            if target is None:
+                self.warnings.append(
+                    ScanWarning(self.relative(current), line(item), f"cannot resolve {text(item)!r}")
+                )
+            else:
+                self.load(target, group)
+
+    def provider(self, path: Path) -> None:
+        """Route files a service provider loads (`$this->routes(fn)`, `group(base_path(...))`)."""
+        tree = self.tree(path)
+        stack = [tree] if tree is not None else []
+        while stack:
+            node = stack.pop()
+            inner = (
+                node.named_children[0]
+                if node.type == "expression_statement" and node.named_children
+                else None
+            )
+            if inner is not None and unroll(inner) is not None:
+                self.statements([node], Group(), path, {})
+                continue
+            if (
+                inner is not None
+                and inner.type == "member_call_expression"
+                and text(inner.child_by_field_name("name")) == "loadRoutesFrom"
+            ):
+                args = arguments(inner)
+                target = self.file_of(args[0], path) if args else None
+                if target is not None:
+                    self.load(target, Group())
+                continue
+            stack.extend(reversed(node.named_children))
+
+    def closure(self, node: Node, group: Group, path: Path, variables: dict[str, Any]) -> None:
+        if node.type in {"anonymous_function", "arrow_function", "anonymous_function_creation_expression"}:
+            body = node.child_by_field_name("body")
+            if body is not None:
+                self.statements(body.named_children, group, path, dict(variables))
 
     # -- statements ---------------------------------------------------------------------------
 
@@ -181,15 +289,42 @@ class LaravelScanner:
     ) -> None:
         if child.type == "expression_statement" and child.named_children:
             self.statement(child.named_children[0], group, file, path, variables)
-        elif child.type in {"compound_statement", "if_statement", "else_clause", "foreach_statement"}:
+        elif child.type == "foreach_statement":
+            self.foreach(child, group, file, path, variables)
+        elif child.type in {"compound_statement", "if_statement", "else_clause", "else_if_clause"}:
             self.block(child, group, file, path, variables)
+
+    def foreach(self, node: Node, group: Group, file: str, path: Path, variables: dict[str, Any]) -> None:
+        """`foreach ([...] as $v)` / `as $k => $v` over a literal array: the body once per item."""
+        parts = [c for c in node.named_children if c.type != "comment"]
+        body = node.child_by_field_name("body")
+        if len(parts) < 3 or body is None:
+            return
+        items = self.value(parts[0], variables)
+        target = parts[1]
+        if isinstance(items, list):
+            pairs: list[tuple[Any, Any]] = list(enumerate(items))
+        elif isinstance(items, dict):
+            pairs = list(items.items())
+        else:
+            self.block(body, group, file, path, variables)  # routes inside still count (or warn)
+            return
+        for key, item in pairs:
+            inner = dict(variables)
+            if target.type == "pair":
+                key_var, value_var = target.named_children[0], target.named_children[-1]
+                inner[text(key_var)] = str(key) if isinstance(key, int) else key
+                inner[text(value_var)] = item
+            else:
+                inner[text(target)] = item
+            self.block(body, group, file, path, inner)
 
     def statement(self, node: Node, group: Group, file: str, path: Path, variables: dict[str, Any]) -> None:
         if node.type == "assignment_expression":
             name = text(node.child_by_field_name("left"))
             variables[name] = self.value(node.child_by_field_name("right"), variables)
             return
-        if node.type in {"require_expression", "require_once_expression", "include_expression"}:
+        if node.type in REQUIRES:
             target = self.file_of(node.named_children[0], path) if node.named_children else None
             if target is not None:
                 self.load(target, group)
@@ -234,7 +369,9 @@ class LaravelScanner:
         if node.type == "binary_expression" and text(node.child_by_field_name("operator")) == ".":
             left = self.value(node.child_by_field_name("left"), variables)
             right = self.value(node.child_by_field_name("right"), variables)
-            return left + right if isinstance(left, str) and isinstance(right, str) else Dynamic(text(node))
+            return (
+                left + right if isinstance(left, str) and isinstance(right, str) else Dynamic(snippet(node))
+            )
         if node.type == "variable_name":
             return variables.get(text(node), Dynamic(text(node)))
         if node.type == "array_creation_expression":
@@ -249,6 +386,8 @@ class LaravelScanner:
             return keyed or items
         if node.type == "class_constant_access_expression":
             return text(node.named_children[0])
+        if node.type == "integer":
+            return int(text(node))
         return Dynamic(snippet(node))
 
     # -- routes -------------------------------------------------------------------------------
@@ -261,19 +400,12 @@ class LaravelScanner:
         target: tuple[str, list[Any], Node] | None = None
         for name, arg_nodes, call in chain.calls:
             args = [self.value(a, variables) for a in arg_nodes]
-            if target is None and name in {"prefix", "middleware", "controller"}:
+            if target is None and name in {"prefix", "middleware", "controller", "domain"}:
                 attrs = self.apply(attrs, name, args)
             elif target is None and name == "group":
                 self.group(attrs, args, arg_nodes, file, path, variables)
                 return
-            elif target is None and name in VERBS | {
-                "any",
-                "match",
-                "resource",
-                "apiResource",
-                "view",
-                "redirect",
-            }:
+            elif target is None and name in TARGETS | RESOURCES:
                 target = (name, args, call)
             elif target is not None:
                 after.append((name, args))
@@ -283,20 +415,30 @@ class LaravelScanner:
         for key, value in after:
             if key == "middleware":
                 attrs = replace(attrs, middleware=attrs.middleware + tuple(as_strings(value)))
-        if name in {"resource", "apiResource"}:
-            self.resource(name, args, after, attrs, file, line(call))
+        if name in RESOURCES:
+            self.resources(name, args, after, attrs, file, line(call))
+            return
+        if name == "fallback":
+            self.fallback(self.handler(args[0] if args else None, attrs), attrs, file, line(call))
             return
         if name == "match":
             methods = [str(m).upper() for m in (args[0] if args and isinstance(args[0], list) else [])]
             uri, action = (args[1] if len(args) > 1 else ""), (args[2] if len(args) > 2 else None)
         else:
-            methods = [
-                ANY_METHOD if name == "any" else "GET" if name in {"view", "redirect"} else name.upper()
-            ]
+            any_method = name in {"any", "redirect", "permanentRedirect"}
+            methods = [ANY_METHOD if any_method else "GET" if name == "view" else name.upper()]
             uri, action = (args[0] if args else ""), (args[1] if len(args) > 1 else None)
-        handler = (
-            "view" if name == "view" else "redirect" if name == "redirect" else self.handler(action, attrs)
-        )
+        if name in {"redirect", "permanentRedirect"}:
+            status = (
+                301
+                if name == "permanentRedirect"
+                else args[2]
+                if len(args) > 2 and isinstance(args[2], int)
+                else 302
+            )
+            handler = f"redirect {status} -> {action if isinstance(action, str) else '?'}"
+        else:
+            handler = "view" if name == "view" else self.handler(action, attrs)
         for method in methods:
             self.add(method, uri, handler, attrs, file, line(call))
 
@@ -310,6 +452,8 @@ class LaravelScanner:
             return replace(
                 attrs, middleware=attrs.middleware + tuple(as_strings(args[0] if len(args) == 1 else args))
             )
+        if name == "domain":
+            return replace(attrs, domain=args[0] if args and isinstance(args[0], str) else attrs.domain)
         return replace(attrs, controller=str(args[0]) if args else None)
 
     def group(
@@ -323,16 +467,14 @@ class LaravelScanner:
     ) -> None:
         for value in args:
             if isinstance(value, dict):
-                for key in ("prefix", "middleware", "controller"):
+                for key in ("prefix", "middleware", "controller", "domain"):
                     if key in value:
                         attrs = self.apply(attrs, key, [value[key]])
         body_node = arg_nodes[-1].named_children[-1] if arg_nodes else None
         if body_node is None:
             return
         if body_node.type in {"anonymous_function", "arrow_function"}:
-            body = body_node.child_by_field_name("body")
-            if body is not None:
-                self.block(body, attrs, file, path, dict(variables))
+            self.closure(body_node, attrs, path, variables)
         else:
             target = self.file_of(body_node, path)
             if target is not None:
@@ -345,31 +487,97 @@ class LaravelScanner:
             return f"{attrs.controller}@{action}" if attrs.controller and "@" not in action else action
         return "Closure"
 
-    def resource(
+    def resources(
         self, kind: str, args: list[Any], after: list[tuple[str, list[Any]]], attrs: Group, file: str, at: int
     ) -> None:
+        if kind in {"resources", "apiResources"}:
+            table = args[0] if args and isinstance(args[0], dict) else None
+            if table is None:
+                self.warnings.append(ScanWarning(file, at, "dynamic resource list; routes not resolved"))
+                return
+            single = "resource" if kind == "resources" else "apiResource"
+            for name, controller in table.items():
+                self.resources(single, [name, controller, *args[1:2]], after, attrs, file, at)
+            return
         name = args[0] if args else None
-        controller = str(args[1]) if len(args) > 1 else "?"
         if not isinstance(name, str):
             self.warnings.append(ScanWarning(file, at, "dynamic resource name; routes not resolved"))
             return
-        actions = {a for a, _, _ in RESOURCE_ACTIONS} if kind == "resource" else set(API_ONLY)
+        controller = str(args[1]) if len(args) > 1 else "?"
         options = args[2] if len(args) > 2 and isinstance(args[2], dict) else {}
-        for key, value in [*options.items(), *((k, v[0] if v else []) for k, v in after)]:
-            if key == "only":
-                actions &= set(as_strings(value))
-            elif key == "except":
-                actions -= set(as_strings(value))
+        modifiers = {key: values for key, values in after}
+        if "/" in name:  # Laravel's prefixedResource: the part before the last slash is a prefix
+            prefix, _, name = name.rpartition("/")
+            attrs = replace(attrs, prefix=join_paths(attrs.prefix, prefix))
+        if kind in {"singleton", "apiSingleton"}:
+            self.singleton(kind, name, controller, options, modifiers, attrs, file, at)
+            return
+        actions = {a for a, _, _ in RESOURCE_ACTIONS} if kind == "resource" else set(API_ONLY)
+        actions = self.filter_actions(actions, options, modifiers)
         segments = name.split(".")
-        base = ""
-        for parent in segments[:-1]:
-            base = join_paths(base, parent, "{" + singular(parent) + "}")
-        base = join_paths(base, segments[-1])
-        param = singular(segments[-1])
+        parent = ""
+        for segment in segments[:-1]:
+            parent = join_paths(parent, segment, "{" + wildcard(segment) + "}")
+        shallow = "shallow" in modifiers or bool(options.get("shallow"))
+        param = wildcard(segments[-1])
         for action, method, suffix in RESOURCE_ACTIONS:
             if action in actions:
+                base = join_paths("" if shallow and action in SHALLOW else parent, segments[-1])
                 uri = base + (suffix % param if "%s" in suffix else suffix)
                 self.add(method, uri, f"{controller}@{action}", attrs, file, at)
+
+    @staticmethod
+    def filter_actions(
+        actions: set[str], options: dict[str, Any], modifiers: dict[str, list[Any]]
+    ) -> set[str]:
+        """`only`/`except` as an option, or chained with several arguments or one array."""
+        for key in ("only", "except"):
+            values: list[Any] = []
+            if key in options:
+                values += as_strings(options[key])
+            if key in modifiers:
+                chained = modifiers[key]
+                values += as_strings(chained[0]) if len(chained) == 1 else as_strings(chained)
+            if key in options or key in modifiers:
+                actions = actions & set(values) if key == "only" else actions - set(values)
+        return actions
+
+    def singleton(
+        self,
+        kind: str,
+        name: str,
+        controller: str,
+        options: dict[str, Any],
+        modifiers: dict[str, list[Any]],
+        attrs: Group,
+        file: str,
+        at: int,
+    ) -> None:
+        actions = {"show", "update"} | ({"edit"} if kind == "singleton" else set())
+        if "creatable" in modifiers or options.get("creatable"):
+            actions |= {"store", "destroy"} | ({"create"} if kind == "singleton" else set())
+        if "destroyable" in modifiers or options.get("destroyable"):
+            actions.add("destroy")
+        actions = self.filter_actions(actions, options, modifiers)
+        segments = name.split(".")
+        base = ""
+        for segment in segments[:-1]:
+            base = join_paths(base, segment, "{" + wildcard(segment) + "}")
+        base = join_paths(base, segments[-1])
+        for action, method, suffix in SINGLETON_ACTIONS:
+            if action in actions:
+                self.add(method, base + suffix, f"{controller}@{action}", attrs, file, at)
+
+    def fallback(self, handler: str, attrs: Group, file: str, at: int) -> None:
+        """Laravel's fallback: GET `{fallbackPlaceholder}` matching any path below the group."""
+        original = join_paths(attrs.prefix, "{fallbackPlaceholder}")
+        path = original.replace("{fallbackPlaceholder}", "{fallbackPlaceholder:path}")
+        params = [Param("fallbackPlaceholder", wildcard=True)]
+        self.routes.append(
+            LegacyRoute(
+                "GET", path, original, handler, file, at, params, list(attrs.middleware), [], attrs.domain
+            )
+        )
 
     def add(self, method: str, uri: Any, handler: str, attrs: Group, file: str, at: int) -> None:
         if not isinstance(uri, str):
@@ -379,7 +587,18 @@ class LaravelScanner:
         original = join_paths(attrs.prefix, uri)
         path, params, variants = normalise_laravel(original)
         self.routes.append(
-            LegacyRoute(method, path, original, handler, file, at, params, list(attrs.middleware), variants)
+            LegacyRoute(
+                method,
+                path,
+                original,
+                handler,
+                file,
+                at,
+                params,
+                list(attrs.middleware),
+                variants,
+                attrs.domain,
+            )
         )
 
 
@@ -387,6 +606,16 @@ def as_strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value if isinstance(v, str)]
     return [value] if isinstance(value, str) else []
+
+
+def named_arguments(call: Node) -> dict[str, Node]:
+    """`f(web: X, api: Y)` -> {'web': X, 'api': Y} (PHP 8 named arguments)."""
+    found = {}
+    for argument in arguments(call):
+        children = argument.named_children
+        if len(children) == 2 and children[0].type == "name":
+            found[text(children[0])] = children[1]
+    return found
 
 
 def unroll(node: Node) -> Chain | None:

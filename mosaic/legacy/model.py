@@ -35,6 +35,7 @@ class LegacyRoute:
     params: list[Param] = field(default_factory=list)
     middleware: list[str] = field(default_factory=list)
     variants: list[str] = field(default_factory=list)
+    domain: str = ""  # Laravel `Route::domain(...)`: the host pattern the route answers on
 
     @property
     def source(self) -> str:

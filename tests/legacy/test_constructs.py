@@ -90,3 +90,127 @@ def test_nestjs_unknowable_prefixes_become_placeholders_with_a_warning(tmp_path)
             "versioning prefix 'versionPrefix' is not knowable statically; routes carry a {version_prefix} placeholder in place of the version segment",
         ),
     ]
+
+
+# -- Laravel ------------------------------------------------------------------------------------
+
+
+def test_laravel_11_with_routing_api_prefix_health_then_and_the_resource_forms():
+    """bootstrap/app.php withRouting (api first with apiPrefix, health, web, then), resource names
+    with `/`, hyphens and `a.b`, only/except with several arguments or an array, resources,
+    apiResources, singleton, apiSingleton()->creatable(), ->shallow(), domain(), loops over
+    literal lists and keyed arrays, fallback, redirect/permanentRedirect; console.php adds none."""
+    inventory = scan("laravel", FIXTURES / "laravel11")
+    api, web = ["api"], ["web"]
+    assert [(r.method, r.path, r.middleware, r.handler, r.source) for r in inventory.routes] == [
+        ("GET", "/api/v1/articles/{article}/comments", api, "CommentController@index", "routes/api.php:5"),
+        ("POST", "/api/v1/articles/{article}/comments", api, "CommentController@store", "routes/api.php:5"),
+        ("GET", "/api/v1/articles/{article}/comments/{comment}", api, "CommentController@show", "routes/api.php:5"),
+        ("PUT", "/api/v1/articles/{article}/comments/{comment}", api, "CommentController@update", "routes/api.php:5"),
+        ("PATCH", "/api/v1/articles/{article}/comments/{comment}", api, "CommentController@update", "routes/api.php:5"),
+        ("DELETE", "/api/v1/articles/{article}/comments/{comment}", api, "CommentController@destroy", "routes/api.php:5"),
+        ("GET", "/api/v1/blog-posts", api, "BlogPostController@index", "routes/api.php:6"),
+        ("GET", "/api/v1/blog-posts/{blog_post}", api, "BlogPostController@show", "routes/api.php:6"),
+        ("GET", "/api/v1/user-groups/{user_group}/members", api, "MemberController@index", "routes/api.php:7"),
+        ("POST", "/api/v1/user-groups/{user_group}/members", api, "MemberController@store", "routes/api.php:7"),
+        ("GET", "/api/v1/user-groups/{user_group}/members/{member}", api, "MemberController@show", "routes/api.php:7"),
+        ("DELETE", "/api/v1/user-groups/{user_group}/members/{member}", api, "MemberController@destroy", "routes/api.php:7"),
+        ("GET", "/api/v1/photos", api, "PhotoController@index", "routes/api.php:8"),
+        ("GET", "/api/v1/videos", api, "VideoController@index", "routes/api.php:8"),
+        ("GET", "/api/v1/tags", api, "TagController@index", "routes/api.php:12"),
+        ("POST", "/api/v1/tags", api, "TagController@store", "routes/api.php:12"),
+        ("GET", "/api/v1/tags/{tag}", api, "TagController@show", "routes/api.php:12"),
+        ("PUT", "/api/v1/tags/{tag}", api, "TagController@update", "routes/api.php:12"),
+        ("PATCH", "/api/v1/tags/{tag}", api, "TagController@update", "routes/api.php:12"),
+        ("DELETE", "/api/v1/tags/{tag}", api, "TagController@destroy", "routes/api.php:12"),
+        ("GET", "/api/v1/labels", api, "LabelController@index", "routes/api.php:12"),
+        ("POST", "/api/v1/labels", api, "LabelController@store", "routes/api.php:12"),
+        ("GET", "/api/v1/labels/{label}", api, "LabelController@show", "routes/api.php:12"),
+        ("PUT", "/api/v1/labels/{label}", api, "LabelController@update", "routes/api.php:12"),
+        ("PATCH", "/api/v1/labels/{label}", api, "LabelController@update", "routes/api.php:12"),
+        ("DELETE", "/api/v1/labels/{label}", api, "LabelController@destroy", "routes/api.php:12"),
+        ("GET", "/api/v1/profile", api, "ProfileController@show", "routes/api.php:13"),
+        ("GET", "/api/v1/profile/edit", api, "ProfileController@edit", "routes/api.php:13"),
+        ("PUT", "/api/v1/profile", api, "ProfileController@update", "routes/api.php:13"),
+        ("PATCH", "/api/v1/profile", api, "ProfileController@update", "routes/api.php:13"),
+        ("POST", "/api/v1/photos/{photo}/thumbnail", api, "ThumbnailController@store", "routes/api.php:14"),
+        ("GET", "/api/v1/photos/{photo}/thumbnail", api, "ThumbnailController@show", "routes/api.php:14"),
+        ("PUT", "/api/v1/photos/{photo}/thumbnail", api, "ThumbnailController@update", "routes/api.php:14"),
+        ("PATCH", "/api/v1/photos/{photo}/thumbnail", api, "ThumbnailController@update", "routes/api.php:14"),
+        ("DELETE", "/api/v1/photos/{photo}/thumbnail", api, "ThumbnailController@destroy", "routes/api.php:14"),
+        ("GET", "/api/v1/albums/{album}/tracks", api, "TrackController@index", "routes/api.php:15"),
+        ("POST", "/api/v1/albums/{album}/tracks", api, "TrackController@store", "routes/api.php:15"),
+        ("GET", "/api/v1/tracks/{track}", api, "TrackController@show", "routes/api.php:15"),
+        ("DELETE", "/api/v1/tracks/{track}", api, "TrackController@destroy", "routes/api.php:15"),
+        ("GET", "/api/v1/dashboard", api, "AccountController@dashboard", "routes/api.php:18"),
+        ("GET", "/api/v1/reports/daily", api, "ReportController@daily", "routes/api.php:22"),
+        ("GET", "/api/v1/reports/weekly", api, "ReportController@weekly", "routes/api.php:22"),
+        ("GET", "/api/v1/invoices", api, "InvoiceController@index", "routes/api.php:26"),
+        ("GET", "/api/v1/receipts", api, "ReceiptController@index", "routes/api.php:26"),
+        ("GET", "/api/v1/{fallbackPlaceholder:path}", api, "FallbackController@api", "routes/api.php:29"),
+        ("GET", "/up", [], "health", "bootstrap/app.php:13"),
+        ("GET", "/", web, "Closure", "routes/web.php:5"),
+        ("ALL", "/home", web, "redirect 302 -> /dashboard", "routes/web.php:8"),
+        ("ALL", "/old-blog", web, "redirect 301 -> /blog", "routes/web.php:9"),
+        ("GET", "/about", web, "view", "routes/web.php:10"),
+        ("POST", "/webhooks/stripe", api, "StripeWebhookController@handle", "routes/webhooks.php:5"),
+    ]  # fmt: skip
+    domains = {r.path: r.domain for r in inventory.routes if r.domain}
+    assert domains == {"/api/v1/dashboard": "{account}.example.com"}
+    fallback = next(r for r in inventory.routes if "fallback" in r.original_path.lower())
+    assert (fallback.original_path, [(p.name, p.wildcard) for p in fallback.params]) == (
+        "/api/v1/{fallbackPlaceholder}",
+        [("fallbackPlaceholder", True)],
+    )
+    assert inventory.warnings == []
+
+
+def test_laravel_route_files_loaded_from_service_providers(tmp_path):
+    write(
+        tmp_path,
+        {
+            "app/Providers/RouteServiceProvider.php": """<?php
+namespace App\\Providers;
+
+class RouteServiceProvider extends ServiceProvider
+{
+    public function boot(): void
+    {
+        $this->routes(function () {
+            Route::middleware('api')->prefix('api/v2')->group(base_path('routes/api.php'));
+            Route::middleware('web')->group(base_path('routes/web.php'));
+            Route::prefix('admin')->middleware(['web', 'auth'])->group(base_path('routes/admin.php'));
+        });
+    }
+}
+""",
+            "app/Providers/PartnerServiceProvider.php": "<?php\nclass PartnerServiceProvider {\n  public function boot() {\n"
+            "    $this->loadRoutesFrom(__DIR__.'/../../routes/partner.php');\n  }\n}\n",
+            "routes/api.php": "<?php\nRoute::get('/me', [MeController::class, 'show']);\n",
+            "routes/web.php": "<?php\nRoute::view('/', 'home');\n",
+            "routes/admin.php": "<?php\nRoute::get('/users', [AdminController::class, 'users']);\n",
+            "routes/partner.php": "<?php\nRoute::post('/partner/hook', PartnerHook::class);\n",
+        },
+    )
+    assert [
+        (r.method, r.path, r.middleware, r.handler, r.source) for r in scan("laravel", tmp_path).routes
+    ] == [
+        ("POST", "/partner/hook", [], "PartnerHook", "routes/partner.php:2"),  # providers in file order
+        ("GET", "/api/v2/me", ["api"], "MeController@show", "routes/api.php:2"),
+        ("GET", "/", ["web"], "view", "routes/web.php:2"),
+        ("GET", "/admin/users", ["web", "auth"], "AdminController@users", "routes/admin.php:2"),
+    ]
+
+
+def test_laravel_loop_over_a_non_literal_still_warns(tmp_path):
+    write(
+        tmp_path,
+        {
+            "routes/web.php": "<?php\nforeach (config('pages') as $page) {\n  Route::get($page, PageController::class);\n}\n"
+        },
+    )
+    inventory = scan("laravel", tmp_path)
+    assert inventory.routes == []
+    assert [(w.file, w.line, w.message) for w in inventory.warnings] == [
+        ("routes/web.php", 3, "dynamic route path '$page'; route not resolved")
+    ]
