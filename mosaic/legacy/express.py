@@ -83,6 +83,30 @@ class Function:
     node: Node
     module: Module
     scope: Scope
+    this: Any = None  # the instance a class method is bound to
+
+
+@dataclass(eq=False)
+class ClassValue:
+    """A class declaration: `new` runs its field initialisers and constructor on an `Instance`."""
+
+    name: str
+    node: Node
+    module: Module
+    scope: Scope
+    base: Any = None
+
+
+class Instance(dict[str, Any]):
+    """An object made by `new`: fields and bound methods by name (`this.router`, `this.init`)."""
+
+    def __init__(self, cls: ClassValue) -> None:
+        super().__init__()
+        self.cls = cls
+
+
+class JSMap(list[list[Any]]):
+    """`new Map([[k, v], ...])`: iterates as [key, value] pairs; `forEach` passes (value, key)."""
 
 
 class Scope:
@@ -235,7 +259,9 @@ class ExpressScanner:
             scope.set(text(name), Function(node, module, scope))
         elif kind == "for_in_statement":
             self.for_of(node, module, scope)
-        elif kind in {"class_declaration", "comment"}:
+        elif kind in {"class_declaration", "abstract_class_declaration"}:
+            scope.set(text(node.child_by_field_name("name")), self.class_value(node, module, scope))
+        elif kind == "comment":
             return
         elif kind == "expression_statement" or kind.endswith("expression"):
             for child in node.named_children if kind == "expression_statement" else [node]:
@@ -303,7 +329,11 @@ class ExpressScanner:
                 if name is not None and name.type == "identifier":
                     exports[text(name)] = scope.get(text(name))
             function_name = declaration.child_by_field_name("name")
-            if declaration.type == "function_declaration" and function_name is not None:
+            if (
+                declaration.type
+                in {"function_declaration", "class_declaration", "abstract_class_declaration"}
+                and function_name is not None
+            ):
                 exports[text(function_name)] = scope.get(text(function_name))
                 if any(child.type == "default" for child in node.children):
                     exports["default"] = exports[text(function_name)]
@@ -318,6 +348,8 @@ class ExpressScanner:
     def for_of(self, node: Node, module: Module, scope: Scope) -> None:
         right = self.eval(node.child_by_field_name("right"), module, scope)
         is_of = any(c.type == "of" or text(c) == "of" for c in node.children)
+        if not is_of and isinstance(right, dict) and not isinstance(right, Instance):
+            right, is_of = list(right), True  # for (const key in {...}): its keys
         if not isinstance(right, list) or not is_of:
             self.exec(node.child_by_field_name("body"), module, scope)  # routes inside still count
             return
@@ -358,6 +390,10 @@ class ExpressScanner:
             return text(node)
         if kind == "identifier":
             return scope.get(text(node))
+        if kind == "this":
+            return scope.get("this")
+        if kind in {"class", "class_expression"}:
+            return self.class_value(node, module, scope)
         if kind in {
             "parenthesized_expression",
             "await_expression",
@@ -451,15 +487,81 @@ class ExpressScanner:
             obj = self.eval(function.child_by_field_name("object"), module, scope)
             name = text(function.child_by_field_name("property"))
             return self.method_call(obj, name, arg_nodes, node, module, scope)
+        if function is not None and function.type == "super":
+            this = scope.get("this")
+            args = [self.eval(a, module, scope) for a in arg_nodes]
+            base = this.cls.base if isinstance(this, Instance) else None
+            if isinstance(base, ClassValue):
+                self.construct(base, this, args)
+            return None
         callee = self.eval(function, module, scope)
         args = [self.eval(a, module, scope) for a in arg_nodes]
         return self.invoke(callee, args, node, module)
 
+    # -- classes --------------------------------------------------------------------------------
+
+    def class_value(self, node: Node, module: Module, scope: Scope) -> ClassValue:
+        base: Any = None
+        for child in node.named_children:
+            if child.type == "class_heritage":
+                clause = next((c for c in child.named_children if c.type == "extends_clause"), child)
+                value = clause.child_by_field_name("value") or next(iter(clause.named_children), None)
+                base = self.eval(value, module, scope) if value is not None else None
+        return ClassValue(text(node.child_by_field_name("name")) or "<class>", node, module, scope, base)
+
+    def instantiate(self, cls: ClassValue, args: list[Any]) -> Instance:
+        """`new Cls(...)`: fields and methods of the base classes first, then the constructor."""
+        this = Instance(cls)
+        self.construct(cls, this, args)
+        return this
+
+    def construct(self, cls: ClassValue, this: Instance, args: list[Any]) -> None:
+        if self.depth >= MAX_CALL_DEPTH:
+            return
+        chain: list[ClassValue] = []
+        current: Any = cls
+        while isinstance(current, ClassValue) and current not in chain:
+            chain.append(current)
+            current = current.base
+        scope = Scope(cls.scope)
+        scope.set("this", this)
+        constructor: Function | None = None
+        for klass in reversed(chain):  # base first: a subclass's members override
+            body = klass.node.child_by_field_name("body")
+            for member in body.named_children if body is not None else []:
+                name = text(member.child_by_field_name("name"))
+                if member.type == "method_definition":
+                    method = Function(member, klass.module, klass.scope, this)
+                    if name == "constructor":
+                        if klass is cls:
+                            constructor = method
+                    elif name not in this or klass is cls:
+                        this[name] = method
+        if constructor is None and isinstance(cls.base, ClassValue):
+            self.construct(cls.base, this, args)  # the implicit super(...args) runs before own fields
+        for member in (cls.node.child_by_field_name("body") or cls.node).named_children:
+            if member.type in {"public_field_definition", "field_definition"}:
+                value = member.child_by_field_name("value")
+                name = text(member.child_by_field_name("name") or member.child_by_field_name("property"))
+                if value is not None:
+                    this[name] = self.eval(value, cls.module, scope)
+                else:  # `path: string;` / `abstract path: string;` declares, assigns nothing
+                    this.setdefault(name, None)
+        if constructor is not None:
+            self.run_function(constructor, args)
+
     def invoke(self, callee: Any, args: list[Any], node: Node, module: Module) -> Any:
-        if isinstance(callee, dict) and isinstance(
-            callee.get("default"), Function | ExpressModule | RouterFactory
+        if (
+            isinstance(callee, dict)
+            and not isinstance(callee, Instance)
+            and isinstance(callee.get("default"), Function | ExpressModule | RouterFactory | ClassValue)
         ):
             callee = callee["default"]
+        if isinstance(callee, ClassValue):
+            return self.instantiate(callee, args)
+        if isinstance(callee, Unknown) and callee.source == "Map":
+            pairs = args[0] if args and isinstance(args[0], list) else []
+            return JSMap([list(p) for p in pairs if isinstance(p, list) and len(p) == 2])
         if isinstance(callee, ExpressModule):
             router = Router("app", module.relative, line(node))
             self.routers.append(router)
@@ -474,6 +576,8 @@ class ExpressScanner:
 
     def run_function(self, function: Function, args: list[Any]) -> Any:
         inner = Scope(function.scope)
+        if function.this is not None:
+            inner.set("this", function.this)
         params = function.node.child_by_field_name("parameters") or function.node.child_by_field_name(
             "parameter"
         )
@@ -525,10 +629,24 @@ class ExpressScanner:
                 ("route", name, obj.path, middleware, handler, obj.file, line(node), node)
             )
             return obj
+        if isinstance(obj, JSMap) and name == "forEach" and arg_nodes:
+            callback = self.eval(arg_nodes[0], module, scope)
+            if isinstance(callback, Function):
+                return [self.run_function(callback, [value, key]) for key, value in obj]
+        if isinstance(obj, JSMap) and name in {"entries", "keys", "values"}:
+            return (
+                [list(p) for p in obj] if name == "entries" else [p[0 if name == "keys" else 1] for p in obj]
+            )
         if isinstance(obj, list) and name in {"forEach", "map"} and arg_nodes:
             callback = self.eval(arg_nodes[0], module, scope)
             if isinstance(callback, Function):
                 return [self.run_function(callback, [item, str(i)]) for i, item in enumerate(obj)]
+        if isinstance(obj, Unknown) and obj.source == "Object" and name in {"entries", "keys", "values"}:
+            target = self.eval(arg_nodes[0], module, scope) if arg_nodes else None
+            if isinstance(target, dict) and not isinstance(target, Instance):
+                if name == "entries":
+                    return [[k, v] for k, v in target.items()]
+                return list(target) if name == "keys" else list(target.values())
         args = [self.eval(a, module, scope) for a in arg_nodes]
         if isinstance(obj, dict) and isinstance(obj.get(name), Function):
             return self.invoke(obj[name], args, node, module)
@@ -539,9 +657,15 @@ class ExpressScanner:
         for arg in arg_nodes:
             if arg.type == "array":
                 names += [self.describe(c) for c in arg.named_children]
-            else:
-                names.append(self.describe(arg))
-            self.eval(arg, module, scope)
+                self.eval(arg, module, scope)
+                continue
+            value = self.eval(arg, module, scope)
+            named = isinstance(value, Unknown) and re.fullmatch(r"[\w$.]+", value.source)
+            # a loop variable bound to a handler's name shows that name, not the variable's
+            names.append(value.source if arg.type == "identifier" and named else self.describe(arg))
+        this = scope.get("this")
+        if isinstance(this, Instance):  # `this.getUsers` in a controller class: UsersController.getUsers
+            names = [f"{this.cls.name}.{n[5:]}" if n.startswith("this.") else n for n in names]
         return names[:-1], names[-1] if names else "<none>"
 
     @staticmethod
@@ -600,13 +724,24 @@ class ExpressScanner:
     # -- flattening ---------------------------------------------------------------------------
 
     def flatten(
-        self, router: Router, prefix: str, inherited: list[str], out: list[LegacyRoute], stack: set[int]
+        self,
+        router: Router,
+        prefix: str,
+        inherited: list[str],
+        out: list[LegacyRoute],
+        stack: set[int],
+        scoped: list[tuple[str, list[str]]] | None = None,
     ) -> None:
-        """Routes of `router` and everything mounted on it, with full paths and middleware in order."""
+        """Routes of `router` and everything mounted on it, with full paths and middleware in order.
+
+        `scoped` is middleware mounted on a path (`app.use('/v1/auth', limiter)`): it applies to
+        the routes under that path declared after it, in this router and the ones mounted below.
+        """
         if id(router) in stack:
             return
         stack = stack | {id(router)}
         active = list(inherited)
+        scoped = list(scoped or [])
         for event in router.events:
             kind, target = event[0], event[2] if event[0] == "route" else event[1]
             targets = (
@@ -614,9 +749,9 @@ class ExpressScanner:
             )
             for each in targets:
                 if kind == "use":
-                    self.flatten_mount(each, event, prefix, active, out, stack)
+                    self.flatten_mount(each, event, prefix, active, out, stack, scoped)
                 else:
-                    self.flatten_route(each, event, prefix, active, out)
+                    self.flatten_route(each, event, prefix, active, out, scoped)
 
     def flatten_mount(
         self,
@@ -626,6 +761,7 @@ class ExpressScanner:
         active: list[str],
         out: list[LegacyRoute],
         stack: set[int],
+        scoped: list[tuple[str, list[str]]],
     ) -> None:
         _, _, items, file, at, node = event
         if not isinstance(mount, str):
@@ -639,11 +775,19 @@ class ExpressScanner:
         routers = [i for i in items if isinstance(i, Router)]
         if not routers and mount in {"", "/"}:
             active += names  # router-wide middleware: applies to the routes declared after it
+        elif not routers:
+            scoped.append((join_paths(prefix, mount), names))
         for child in routers:
-            self.flatten(child, join_paths(prefix, mount), active + names, out, stack)
+            self.flatten(child, join_paths(prefix, mount), active + names, out, stack, scoped)
 
     def flatten_route(
-        self, path: Any, event: tuple[Any, ...], prefix: str, active: list[str], out: list[LegacyRoute]
+        self,
+        path: Any,
+        event: tuple[Any, ...],
+        prefix: str,
+        active: list[str],
+        out: list[LegacyRoute],
+        scoped: list[tuple[str, list[str]]],
     ) -> None:
         _, method, _, middleware, handler, file, at, node = event
         if not isinstance(path, str):
@@ -651,6 +795,12 @@ class ExpressScanner:
             return
         original = join_paths(prefix, path)
         normalised, params, variants = normalise_express(original)
+        under = [
+            n
+            for base, names in scoped
+            if normalised == base or normalised.startswith(base.rstrip("/") + "/")
+            for n in names
+        ]
         out.append(
             LegacyRoute(
                 method=ANY_METHOD if method == "all" else method.upper(),
@@ -660,7 +810,7 @@ class ExpressScanner:
                 file=file,
                 line=at,
                 params=params,
-                middleware=active + middleware,
+                middleware=active + under + middleware,
                 variants=variants,
             )
         )

@@ -214,3 +214,53 @@ def test_laravel_loop_over_a_non_literal_still_warns(tmp_path):
     assert [(w.file, w.line, w.message) for w in inventory.warnings] == [
         ("routes/web.php", 3, "dynamic route path '$page'; route not resolved")
     ]
+
+
+# -- Express ------------------------------------------------------------------------------------
+
+
+def test_express_class_based_typescript_app():
+    """Routers built in controller classes (fields, constructor, methods, a base class, super()),
+    an App class mounting each controller's router in forEach, middleware mounted on a path
+    (`app.use('/api/v1/auth', limiter)`) attached to the routes under it only, a Map, a literal
+    list and Object.entries expanded."""
+    inventory = scan("express", FIXTURES / "express_ts")
+    json_mw = ["express.json"]
+    auth, users = "src/controllers/auth.controller.ts", "src/controllers/users.controller.ts"
+    assert rows(inventory) == [
+        ("POST", "/api/v1/auth/login", "/api/v1/auth/login", [], [*json_mw, "limiter", "validate"], "AuthController.login", f"{auth}:13"),
+        ("POST", "/api/v1/auth/refresh", "/api/v1/auth/refresh", [], [*json_mw, "limiter"], "AuthController.refresh", f"{auth}:14"),
+        ("GET", "/api/v1/users", "/api/v1/users", [], [*json_mw, "authMiddleware"], "UsersController.getAll", f"{users}:9"),
+        ("GET", "/api/v1/users/{id}", "/api/v1/users/:id", ["id"], [*json_mw, "authMiddleware"], "UsersController.getOne", f"{users}:10"),
+        ("DELETE", "/api/v1/users/{id}", "/api/v1/users/:id", ["id"], [*json_mw, "authMiddleware", "requireAdmin"], "UsersController.remove", f"{users}:10"),
+        ("GET", "/legacy/users/{id}", "/legacy/users/:id", ["id"], json_mw, "legacyShow", "src/routes/legacy.ts:4"),
+        ("GET", "/legacy/members/{id}", "/legacy/members/:id", ["id"], json_mw, "legacyShow", "src/routes/legacy.ts:4"),
+        ("GET", "/api/v2/ping", "/api/v2/ping", [], json_mw, "ping", "src/app.ts:42"),
+        ("GET", "/api/v3/ping", "/api/v3/ping", [], json_mw, "ping", "src/app.ts:42"),
+        ("GET", "/meta/status", "/meta/status", [], json_mw, "statusHandler", "src/app.ts:44"),
+        ("GET", "/meta/info", "/meta/info", [], json_mw, "infoHandler", "src/app.ts:44"),
+    ]  # fmt: skip
+    assert inventory.warnings == []
+
+
+def test_express_map_foreach_and_object_keys_loops(tmp_path):
+    write(
+        tmp_path,
+        {
+            "server.js": "const express = require('express');\nconst app = express();\n"
+            "const routers = new Map([['/a', require('./a')], ['/b', require('./a')]]);\n"
+            "routers.forEach((router, prefix) => app.use(prefix, router));\n"
+            "const pages = { home: renderHome, about: renderAbout };\n"
+            "for (const page in pages) { app.get('/' + page, pages[page]); }\n"
+            "Object.keys(pages).forEach((page) => app.post(`/${page}/like`, like));\n",
+            "a.js": "const router = require('express').Router();\nrouter.get('/x', x);\nmodule.exports = router;\n",
+        },
+    )
+    assert [(r.method, r.path) for r in scan("express", tmp_path).routes] == [
+        ("GET", "/a/x"),
+        ("GET", "/b/x"),
+        ("GET", "/home"),
+        ("GET", "/about"),
+        ("POST", "/home/like"),
+        ("POST", "/about/like"),
+    ]
