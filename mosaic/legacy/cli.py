@@ -88,7 +88,7 @@ def diff(
     """Which legacy routes the FastAPI app serves, which it does not, which routes are new."""
     from mosaic.apidocs.contract import app_routes
     from mosaic.core.config import get_settings
-    from mosaic.legacy.diff import compare, report
+    from mosaic.legacy.diff import app_auth_requirements, compare, report
     from mosaic.legacy.diff import write_stubs as stubs_for
     from mosaic.legacy.model import Inventory, NotAnInventory
     from mosaic.main import create_app
@@ -101,7 +101,10 @@ def diff(
         typer.echo(f"error: {inventory_path}: {reason} (write one with `mosaic legacy scan -o`)", err=True)
         raise typer.Exit(code=1) from exc
     settings = get_settings().model_copy(update={"MOSAIC_DOMAINS": ["all"], "LOG_FILE_PATH": ""})
-    parity = compare(inventory, app_routes(create_app(settings)), prefixes)
+    fastapi_app = create_app(settings)
+    parity = compare(
+        inventory, app_routes(fastapi_app), prefixes, app_auth_requirements(fastapi_app.openapi())
+    )
     report_path.write_text(report(inventory, parity, prefixes), encoding="utf-8")
     typer.echo(
         f"served {len(parity.served)}, missing {len(parity.missing)}, new {len(parity.new)} -> {report_path}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from mosaic.legacy.model import (
     ANY_METHOD,
+    BodyField,
     Inventory,
     LegacyRoute,
     Progress,
@@ -42,6 +43,29 @@ from mosaic.legacy.syntax import (
 logger = logging.getLogger("mosaic.legacy")
 
 METHODS = ("get", "post", "put", "patch", "delete", "options", "head", "all")
+SUCCESS_STATUS = re.compile(r"\.(?:status|sendStatus)\(\s*(2\d\d)\s*\)")
+# express-validator / Joi chain methods -> the documented field type
+CHAIN_TYPES = {
+    "isEmail": "string(email)",
+    "email": "string(email)",
+    "isUUID": "string(uuid)",
+    "uuid": "string(uuid)",
+    "isISO8601": "string(date-time)",
+    "isDate": "string(date-time)",
+    "isInt": "integer",
+    "integer": "integer",
+    "isNumeric": "number",
+    "isFloat": "number",
+    "number": "number",
+    "isBoolean": "boolean",
+    "boolean": "boolean",
+    "isArray": "array",
+    "array": "array",
+    "isObject": "object",
+    "object": "object",
+    "isString": "string",
+    "string": "string",
+}
 SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx")
 MAX_CALL_DEPTH = 12
 
@@ -624,9 +648,9 @@ class ExpressScanner:
                 self.eval(arg, module, scope)
             return obj
         if isinstance(obj, RouteBuilder) and name in METHODS:
-            middleware, handler = self.handlers(arg_nodes, module, scope)
+            middleware, handler, details = self.handlers(arg_nodes, module, scope)
             obj.router.events.append(
-                ("route", name, obj.path, middleware, handler, obj.file, line(node), node)
+                ("route", name, obj.path, middleware, handler, obj.file, line(node), node, details)
             )
             return obj
         if isinstance(obj, JSMap) and name == "forEach" and arg_nodes:
@@ -652,8 +676,12 @@ class ExpressScanner:
             return self.invoke(obj[name], args, node, module)
         return Unknown(snippet(node))
 
-    def handlers(self, arg_nodes: list[Node], module: Module, scope: Scope) -> tuple[list[str], str]:
+    def handlers(
+        self, arg_nodes: list[Node], module: Module, scope: Scope
+    ) -> tuple[list[str], str, dict[str, Any]]:
+        """Middleware names, the handler's name, and what the code shows of status and body."""
         names: list[str] = []
+        value: Any = None
         for arg in arg_nodes:
             if arg.type == "array":
                 names += [self.describe(c) for c in arg.named_children]
@@ -666,7 +694,14 @@ class ExpressScanner:
         this = scope.get("this")
         if isinstance(this, Instance):  # `this.getUsers` in a controller class: UsersController.getUsers
             names = [f"{this.cls.name}.{n[5:]}" if n.startswith("this.") else n for n in names]
-        return names[:-1], names[-1] if names else "<none>"
+        details: dict[str, Any] = {}
+        if isinstance(value, Function) and value.node.end_byte - value.node.start_byte < 20_000:
+            found = SUCCESS_STATUS.search(text(value.node))
+            details["status"] = int(found.group(1)) if found else 200
+        source, fields = validator_fields(arg_nodes[:-1])
+        if fields:
+            details["body"], details["body_source"] = fields, source
+        return names[:-1], names[-1] if names else "<none>", details
 
     @staticmethod
     def describe(node: Node) -> str:
@@ -682,9 +717,9 @@ class ExpressScanner:
         if method == "get" and len(arg_nodes) == 1:
             return router  # app.get('setting'): a settings read, not a route
         path = self.eval(arg_nodes[0], module, scope) if arg_nodes else ""
-        middleware, handler = self.handlers(arg_nodes[1:], module, scope)
+        middleware, handler, details = self.handlers(arg_nodes[1:], module, scope)
         router.events.append(
-            ("route", method, path, middleware, handler, module.relative, line(node), arg_nodes[0])
+            ("route", method, path, middleware, handler, module.relative, line(node), arg_nodes[0], details)
         )
         return router
 
@@ -789,7 +824,7 @@ class ExpressScanner:
         out: list[LegacyRoute],
         scoped: list[tuple[str, list[str]]],
     ) -> None:
-        _, method, _, middleware, handler, file, at, node = event
+        _, method, _, middleware, handler, file, at, node, details = event
         if not isinstance(path, str):
             self.warn(file, at, f"dynamic route path {' '.join(text(node).split())!r}; route not resolved")
             return
@@ -812,8 +847,73 @@ class ExpressScanner:
                 params=params,
                 middleware=active + under + middleware,
                 variants=variants,
+                status=details.get("status"),
+                body=details.get("body", []),
+                body_source=details.get("body_source", ""),
             )
         )
+
+
+def chain_calls(node: Node) -> tuple[Node | None, list[str]]:
+    """`body('email').isEmail().optional()` -> (the root call, ['isEmail', 'optional'])."""
+    names: list[str] = []
+    current: Node | None = node
+    while current is not None and current.type == "call_expression":
+        function = current.child_by_field_name("function")
+        if function is None or function.type != "member_expression":
+            return current, list(reversed(names))
+        names.append(text(function.child_by_field_name("property")))
+        current = function.child_by_field_name("object")
+    return None, list(reversed(names))  # rooted at an object (`Joi.string().email()`), not a call
+
+
+def validator_fields(nodes: list[Node]) -> tuple[str, list[BodyField]]:
+    """Body fields from express-validator chains (`body('email').isEmail()`, also in arrays) and
+    celebrate/Joi schemas (`celebrate({body: Joi.object({email: Joi.string().email().required()})})`)."""
+    fields: list[BodyField] = []
+    source = ""
+    queue = list(nodes)
+    while queue:
+        node = queue.pop(0)
+        if node.type == "array":
+            queue = [c for c in node.named_children if c.type != "comment"] + queue
+            continue
+        root, methods = chain_calls(node)
+        if root is None:
+            continue
+        callee = text(root.child_by_field_name("function"))
+        args = root.child_by_field_name("arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        if callee in {"body", "check"} and first is not None and string_value(first):
+            kind = next((CHAIN_TYPES[m] for m in methods if m in CHAIN_TYPES), "string")
+            optional = "optional" in methods
+            fields.append(BodyField(string_value(first) or "", kind, not optional))
+            source = source or "express-validator"
+        elif callee == "celebrate" and first is not None and first.type == "object":
+            for pair in first.named_children:
+                if pair.type == "pair" and text(pair.child_by_field_name("key")).strip("'\"") == "body":
+                    fields += joi_fields(pair.child_by_field_name("value"))
+                    source = source or "celebrate/Joi"
+    return source, fields
+
+
+def joi_fields(node: Node | None) -> list[BodyField]:
+    """`Joi.object({name: Joi.string().required(), ...})` or a plain object of Joi chains."""
+    if node is not None and node.type == "call_expression":
+        args = node.child_by_field_name("arguments")
+        node = next(
+            (c for c in (args.named_children if args is not None else []) if c.type == "object"), None
+        )
+    fields = []
+    for pair in node.named_children if node is not None and node.type == "object" else []:
+        if pair.type != "pair":
+            continue
+        name = text(pair.child_by_field_name("key")).strip("'\"")
+        value = pair.child_by_field_name("value")
+        _, methods = chain_calls(value) if value is not None else (None, [])
+        kind = next((CHAIN_TYPES[m] for m in methods if m in CHAIN_TYPES and m != "string"), "string")
+        fields.append(BodyField(name, kind, "required" in methods))
+    return fields
 
 
 def scan_express(root: Path, progress: Progress | None = None) -> Inventory:

@@ -22,6 +22,15 @@ class Param:
     wildcard: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class BodyField:
+    """A request body field a validator or DTO reveals (`@IsEmail() email`, `body('email')`)."""
+
+    name: str
+    type: str = "string"
+    required: bool = True
+
+
 @dataclass(slots=True)
 class LegacyRoute:
     """One route of the legacy app: what it answers, where it is defined, what guards it."""
@@ -36,6 +45,9 @@ class LegacyRoute:
     middleware: list[str] = field(default_factory=list)
     variants: list[str] = field(default_factory=list)
     domain: str = ""  # Laravel `Route::domain(...)`: the host pattern the route answers on
+    status: int | None = None  # the success status, when the code shows it (@HttpCode, res.status)
+    body: list[BodyField] = field(default_factory=list)
+    body_source: str = ""  # the DTO class or validator the body fields come from
 
     @property
     def source(self) -> str:
@@ -71,7 +83,13 @@ class Inventory:
         try:
             data: dict[str, Any] = json.loads(text)
             routes = [
-                LegacyRoute(**{**r, "params": [Param(**p) for p in r.get("params", [])]})
+                LegacyRoute(
+                    **{
+                        **r,
+                        "params": [Param(**p) for p in r.get("params", [])],
+                        "body": [BodyField(**b) for b in r.get("body", [])],
+                    }
+                )
                 for r in data["routes"]
             ]
             warnings = [ScanWarning(**w) for w in data.get("warnings", [])]

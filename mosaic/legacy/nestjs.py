@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from mosaic.legacy.model import (
     ANY_METHOD,
+    BodyField,
     Inventory,
     LegacyRoute,
     Progress,
@@ -59,6 +60,27 @@ HTTP_DECORATORS = {
     "Sse": "GET",  # server-sent events: a GET that streams
 }
 NEUTRAL = "VERSION_NEUTRAL"
+HTTP_STATUS = {"OK": 200, "CREATED": 201, "ACCEPTED": 202, "NO_CONTENT": 204, "PARTIAL_CONTENT": 206}
+# class-validator decorators -> the documented field type (the TypeScript type is the fallback).
+VALIDATOR_TYPES = {
+    "IsEmail": "string(email)",
+    "IsUUID": "string(uuid)",
+    "IsDateString": "string(date-time)",
+    "IsISO8601": "string(date-time)",
+    "IsDate": "string(date-time)",
+    "IsString": "string",
+    "IsUrl": "string",
+    "IsEnum": "string",
+    "IsInt": "integer",
+    "IsNumber": "number",
+    "IsPositive": "number",
+    "IsBoolean": "boolean",
+    "IsArray": "array",
+    "ArrayNotEmpty": "array",
+    "ValidateNested": "object",
+    "IsObject": "object",
+}
+TS_TYPES = {"string": "string", "number": "number", "boolean": "boolean", "Date": "string(date-time)"}
 PREFIX_PLACEHOLDER = ":prefix"  # normalised to `{prefix}`
 VERSION_PLACEHOLDER = ":version_prefix"
 T = TypeVar("T")
@@ -575,6 +597,11 @@ class NestScanner:
             versions = list(self.versioning.default)
         guards = class_guards + self.guards(decorators)
         handler = f"{class_name}.{text(member.child_by_field_name('name'))}"
+        code = next((d.args[0] for d in decorators if d.name == "HttpCode" and d.args), None)
+        fixed = HTTP_STATUS.get(str(code).rsplit(".", 1)[-1]) if code is not None else None
+        if fixed is None and isinstance(code, str) and code.isdigit():
+            fixed = int(code)
+        body_source, body = self.body_of(member)
         routes = []
         for decorator in decorators:
             method = HTTP_DECORATORS.get(decorator.name)
@@ -616,9 +643,63 @@ class NestScanner:
                                 params,
                                 middleware + guards,
                                 variants,
+                                status=fixed or (201 if method == "POST" else 200),
+                                body=body,
+                                body_source=body_source,
                             )
                         )
         return routes
+
+    def body_of(self, member: Node) -> tuple[str, list[BodyField]]:
+        """The fields of the DTO class of the handler's `@Body()` parameter (class-validator)."""
+        parameters = member.child_by_field_name("parameters")
+        for parameter in parameters.named_children if parameters is not None else []:
+            decorators = [c for c in parameter.named_children if c.type == "decorator"]
+            if not any(text(d).replace(" ", "") == "@Body()" for d in decorators):
+                continue
+            annotation = next((c for c in parameter.named_children if c.type == "type_annotation"), None)
+            dto = (
+                text(annotation.named_children[0])
+                if annotation is not None and annotation.named_children
+                else ""
+            )
+            info = self.classes.get(dto)
+            return (dto, self.dto_fields(info)) if info is not None else (dto, [])
+        return "", []
+
+    def dto_fields(self, info: ClassInfo) -> list[BodyField]:
+        fields: list[BodyField] = []
+        chain: set[str] = set()
+        current: ClassInfo | None = info
+        while current is not None and current.name not in chain:  # fields of base DTOs too
+            chain.add(current.name)
+            body = current.node.child_by_field_name("body")
+            own = []
+            for member in body.named_children if body is not None else []:
+                if member.type != "public_field_definition":
+                    continue
+                names = [
+                    text(d.named_children[0].child_by_field_name("function") or d.named_children[0])
+                    for d in member.named_children
+                    if d.type == "decorator"
+                ]
+                name = text(member.child_by_field_name("name"))
+                annotation = next((c for c in member.named_children if c.type == "type_annotation"), None)
+                declared = (
+                    annotation.named_children[0]
+                    if annotation is not None and annotation.named_children
+                    else None
+                )
+                kind = next((VALIDATOR_TYPES[n] for n in names if n in VALIDATOR_TYPES), None)
+                if kind is None and declared is not None:
+                    kind = (
+                        "array" if declared.type == "array_type" else TS_TYPES.get(text(declared), "object")
+                    )
+                optional = "IsOptional" in names or any(c.type == "?" for c in member.children)
+                own.append(BodyField(name, kind or "string", not optional))
+            fields = own + [f for f in fields if f.name not in {o.name for o in own}]
+            current = self.classes.get(current.base) if current.base else None
+        return fields
 
     def middleware_for(self, class_name: str, local: str, method: str) -> list[str]:
         names: list[str] = []

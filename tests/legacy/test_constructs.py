@@ -40,14 +40,26 @@ def test_nestjs_router_module_tree_config_prefix_versions_inheritance_guards_and
         ("GET", "/api/v2/admin/reports/monthly/{month}", "/api/v2/admin/reports/monthly/:month", ["month"], mw, "ReportsController.month", "src/reports/reports.controller.ts:6"),
         ("GET", "/api/v1/admin/reports/monthly/{month}/export", "/api/v1/admin/reports/monthly/:month/export", ["month"], mw, "ReportsController.exportMonth", "src/reports/reports.controller.ts:10"),
         ("GET", "/api/v3/admin/reports/monthly/{month}/export", "/api/v3/admin/reports/monthly/:month/export", ["month"], mw, "ReportsController.exportMonth", "src/reports/reports.controller.ts:10"),
-        ("GET", "/api/v1/users", "/api/v1/users", [], [*mw, *jwt], "UsersController.findAll", "src/users/users.controller.ts:7"),
-        ("POST", "/api/v1/users/login", "/api/v1/users/login", [], [], "UsersController.login", "src/users/users.controller.ts:11"),
-        ("GET", "/api/v1/users/events", "/api/v1/users/events", [], mw, "UsersController.events", "src/users/users.controller.ts:14"),
-        ("DELETE", "/api/v1/users/{id}", "/api/v1/users/:id", ["id"], [*mw, *jwt], "UsersController.remove", "src/users/users.controller.ts:18"),
+        ("GET", "/api/v1/users", "/api/v1/users", [], [*mw, *jwt], "UsersController.findAll", "src/users/users.controller.ts:8"),
+        ("POST", "/api/v1/users/login", "/api/v1/users/login", [], [], "UsersController.login", "src/users/users.controller.ts:12"),
+        ("GET", "/api/v1/users/events", "/api/v1/users/events", [], mw, "UsersController.events", "src/users/users.controller.ts:16"),
+        ("DELETE", "/api/v1/users/{id}", "/api/v1/users/:id", ["id"], [*mw, *jwt], "UsersController.remove", "src/users/users.controller.ts:20"),
         ("GET", "/api/v1/users/{id}", "/api/v1/users/:id", ["id"], mw, "UsersController.findOne", "src/common/crud.controller.ts:9"),
         ("ALL", "/api/v1/users/search", "/api/v1/users/search", [], mw, "UsersController.search", "src/common/crud.controller.ts:12"),
     ]  # fmt: skip
     assert inventory.warnings == []
+    login = next(r for r in inventory.routes if r.path == "/api/v1/users/login")
+    assert (login.status, login.body_source) == (200, "LoginDto")  # @HttpCode(HttpStatus.OK)
+    assert [(f.name, f.type, f.required) for f in login.body] == [
+        ("email", "string(email)", True),  # from the base DTO
+        ("password", "string", True),
+        ("otp", "integer", False),  # @IsOptional()
+        ("remember", "boolean", False),  # `remember?: boolean`, no validator
+    ]
+    assert {r.path: r.status for r in inventory.routes if r.method == "POST"} == {
+        "/api/metrics": 201,
+        "/api/v1/users/login": 200,
+    }
 
 
 def test_nestjs_env_file_and_default_argument_resolve_prefixes(tmp_path):
