@@ -22,7 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mosaic.apidocs.model import JSON_MEDIA_TYPE, EndpointDoc, Example
-from mosaic.apidocs.parser import DocsError, Problem, doc_files, parse_file, parse_folder
+from mosaic.apidocs.parser import DocsError, doc_files, parse_documents, parse_folder
 from mosaic.core.envelope import error_body
 from mosaic.core.errors import install_error_handlers
 
@@ -194,22 +194,9 @@ def build_router(docs: Sequence[EndpointDoc], *, serve_legacy_paths: bool = Fals
 
 def load_documents(folders: Sequence[Path]) -> list[EndpointDoc]:
     """Every document that parses; each one that does not is skipped with its problems logged."""
-    docs: list[EndpointDoc] = []
-    seen: dict[tuple[str, str], Path | None] = {}
-    for folder in folders:
-        if not folder.is_dir():
-            raise DocsError([Problem(folder, 0, "docs folder does not exist")])
-        for path in doc_files(folder):
-            try:
-                doc = parse_file(path, folder)
-            except (DocsError, OSError, UnicodeDecodeError) as exc:
-                logger.error("skipped %s: %s", path, str(exc).strip().replace("\n", "; "))
-                continue
-            if doc.key in seen:
-                logger.error("skipped %s: %s %s is already documented in %s", path, *doc.key, seen[doc.key])
-                continue
-            seen[doc.key] = path
-            docs.append(doc)
+    docs, problems = parse_documents(*folders)
+    for problem in problems:
+        logger.error("skipped %s", problem)
     return docs
 
 
