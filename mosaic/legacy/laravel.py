@@ -68,6 +68,7 @@ SINGLETON_ACTIONS = [
     ("destroy", "DELETE", ""),
 ]
 FILE_CONTEXT = {"api.php": ("api", ["api"]), "web.php": ("", ["web"])}
+NOT_HTTP = {"console.php", "channels.php"}  # Artisan commands and broadcast channels, not routes
 TARGETS = VERBS | {"any", "match", "view", "redirect", "permanentRedirect", "fallback"}
 RESOURCES = {"resource", "apiResource", "resources", "apiResources", "singleton", "apiSingleton"}
 REQUIRES = {"require_expression", "require_once_expression", "include_expression", "include_once_expression"}
@@ -140,9 +141,18 @@ class LaravelScanner:
             providers = self.root / "app" / "Providers"
             for provider in source_files(providers, (".php",)) if providers.is_dir() else []:
                 self.provider(provider)
+        by_entry_points = bool(self.loaded)
         for path in files:
-            if path.resolve() in required or path.resolve() in self.loaded:
+            if path.resolve() in required or path.resolve() in self.loaded or path.name in NOT_HTTP:
                 continue  # loaded by the file that requires it, inside its group, or by an entry point
+            if by_entry_points:
+                self.warnings.append(
+                    ScanWarning(
+                        self.relative(path),
+                        0,
+                        "not loaded by bootstrap/app.php or a service provider; read with Laravel's defaults",
+                    )
+                )
             prefix, middleware = FILE_CONTEXT.get(path.name, ("", []))
             self.load(path, Group(prefix, tuple(middleware)))
         return Inventory("laravel", str(self.root), self.routes, self.warnings)

@@ -276,3 +276,34 @@ def test_express_map_foreach_and_object_keys_loops(tmp_path):
         ("POST", "/home/like"),
         ("POST", "/about/like"),
     ]
+
+
+def test_nestjs_versioning_without_a_prefix_and_laravel_using(tmp_path):
+    nest = write(
+        tmp_path / "nest",
+        {
+            "src/main.ts": "app.enableVersioning({ type: VersioningType.URI, prefix: false, defaultVersion: '3' });\n",
+            "src/a.controller.ts": "@Controller('a')\nexport class A {\n  @Get()\n  list() {}\n}\n",
+        },
+    )
+    assert [r.path for r in scan("nestjs", nest).routes] == ["/3/a"]
+    laravel = write(
+        tmp_path / "laravel",
+        {
+            "bootstrap/app.php": "<?php\nreturn Application::configure(basePath: dirname(__DIR__))\n"
+            "    ->withRouting(using: function () {\n"
+            "        Route::prefix('v9')->group(base_path('routes/custom.php'));\n"
+            "    }, api: __DIR__.'/../routes/api.php')->create();\n",
+            "routes/custom.php": "<?php\nRoute::get('/only', Only::class);\n",
+            "routes/api.php": "<?php\nRoute::get('/skipped-by-using', S::class);\n",
+        },
+    )
+    # `using` replaces Laravel's own loading; api.php, loaded by nothing, is read with a warning
+    inventory = scan("laravel", laravel)
+    assert [r.path for r in inventory.routes] == ["/v9/only", "/api/skipped-by-using"]
+    assert [(w.file, w.message) for w in inventory.warnings] == [
+        (
+            "routes/api.php",
+            "not loaded by bootstrap/app.php or a service provider; read with Laravel's defaults",
+        )
+    ]
