@@ -22,6 +22,7 @@ from typing import Any
 
 from mosaic.legacy.model import (
     ANY_METHOD,
+    BodyField,
     Inventory,
     LegacyRoute,
     Param,
@@ -155,6 +156,8 @@ class LaravelScanner:
                 )
             prefix, middleware = FILE_CONTEXT.get(path.name, ("", []))
             self.load(path, Group(prefix, tuple(middleware)))
+        if self.root.is_dir():
+            ControllerReader(self).annotate(self.routes)
         return Inventory("laravel", str(self.root), self.routes, self.warnings)
 
     def relative(self, path: Path) -> str:
@@ -610,6 +613,131 @@ class LaravelScanner:
                 attrs.domain,
             )
         )
+
+
+# Validation rules -> the documented field type (the first rule that names one wins).
+RULE_TYPES = {
+    "email": "string(email)",
+    "uuid": "string(uuid)",
+    "date": "string(date-time)",
+    "integer": "integer",
+    "int": "integer",
+    "numeric": "number",
+    "decimal": "number",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "array": "array",
+    "string": "string",
+    "file": "string(binary)",
+    "image": "string(binary)",
+}
+STATUS_NAMES = {"HTTP_OK": 200, "HTTP_CREATED": 201, "HTTP_ACCEPTED": 202, "HTTP_NO_CONTENT": 204}
+JSON_STATUS = re.compile(r"->json\((?:[^;]*?),\s*(2\d\d|Response::HTTP_\w+)\s*\)")
+
+
+class ControllerReader:
+    """Success status and request body of `Controller@method` handlers, from the controller code:
+    a FormRequest type-hinted on the method (its `rules()`), `$request->validate([...])` /
+    `$this->validate($request, [...])` / `Validator::make(..., [...])` in the method, and
+    `response()->json(..., 201)`, `Response::HTTP_CREATED`, `->setStatusCode(201)`, `noContent()`.
+    """
+
+    def __init__(self, scanner: LaravelScanner) -> None:
+        self.scanner = scanner
+        self.classes: dict[str, tuple[Node, Path]] | None = None
+
+    def index(self) -> dict[str, tuple[Node, Path]]:
+        if self.classes is None:
+            self.classes = {}
+            app = self.scanner.root / "app"
+            for path in source_files(app, (".php",)) if app.is_dir() else []:
+                tree = self.scanner.tree(path)
+                for node in walk(tree) if tree is not None else iter(()):
+                    if node.type == "class_declaration":
+                        self.classes.setdefault(text(node.child_by_field_name("name")), (node, path))
+        return self.classes
+
+    def method(self, class_name: str, name: str) -> Node | None:
+        found = self.index().get(class_name.lstrip("\\").split("\\")[-1])
+        if found is None:
+            return None
+        body = found[0].child_by_field_name("body")
+        for member in body.named_children if body is not None else []:
+            if member.type == "method_declaration" and text(member.child_by_field_name("name")) == name:
+                return member
+        return None
+
+    def annotate(self, routes: list[LegacyRoute]) -> None:
+        if not (self.scanner.root / "app").is_dir():
+            return
+        for route in routes:
+            controller, sep, action = route.handler.partition("@")
+            method = self.method(controller, action) if sep else None
+            if method is None:
+                continue
+            try:
+                route.status = self.status(method)
+                route.body_source, route.body = self.body(method)
+            except (TooDeep, RecursionError):
+                file = self.scanner.relative(self.index()[controller.split("\\")[-1]][1])
+                message = f"{route.handler}: validation rules nested too deeply; body not read"
+                self.scanner.warnings.append(ScanWarning(file, line(method), message, True))
+
+    @staticmethod
+    def status(method: Node) -> int | None:
+        source = text(method)
+        if "noContent()" in source:
+            return 204
+        found = JSON_STATUS.search(source) or re.search(
+            r"setStatusCode\(\s*(2\d\d|Response::HTTP_\w+)", source
+        )
+        if found is None:
+            return None
+        code = found.group(1)
+        return int(code) if code.isdigit() else STATUS_NAMES.get(code.rsplit("::", 1)[-1])
+
+    def body(self, method: Node) -> tuple[str, list[BodyField]]:
+        parameters = method.child_by_field_name("parameters")
+        for parameter in parameters.named_children if parameters is not None else []:
+            hint = next((c for c in parameter.named_children if c.type == "named_type"), None)
+            rules = self.method(text(hint), "rules") if hint is not None and text(hint) != "Request" else None
+            if rules is not None:
+                array = next((n for n in walk(rules) if n.type == "array_creation_expression"), None)
+                if array is not None:
+                    return text(hint), self.fields(array)
+        for node in walk(method):
+            if node.type in {"member_call_expression", "scoped_call_expression"} and text(
+                node.child_by_field_name("name")
+            ) in {"validate", "make", "validateWithBag"}:
+                array = next(
+                    (
+                        a.named_children[-1]
+                        for a in arguments(node)
+                        if a.named_children and a.named_children[-1].type == "array_creation_expression"
+                    ),
+                    None,
+                )
+                if array is not None:
+                    return "validate()", self.fields(array)
+        return "", []
+
+    def fields(self, array: Node) -> list[BodyField]:
+        values = self.scanner.value(array, {})
+        found = []
+        for name, rules in values.items() if isinstance(values, dict) else []:
+            if "." in name or "*" in name:
+                continue  # nested items: their parent field is listed
+            parts = (
+                rules.split("|")
+                if isinstance(rules, str)
+                else [r for r in rules if isinstance(r, str)]
+                if isinstance(rules, list)
+                else []
+            )
+            names = [r.split(":", 1)[0] for r in parts]
+            kind = next((RULE_TYPES[n] for n in names if n in RULE_TYPES), "string")
+            found.append(BodyField(name, kind, "required" in names))
+        return found
 
 
 def as_strings(value: Any) -> list[str]:

@@ -175,6 +175,29 @@ def test_laravel_11_with_routing_api_prefix_health_then_and_the_resource_forms()
         [("fallbackPlaceholder", True)],
     )
     assert inventory.warnings == []
+    tags = {(r.method, r.path): r for r in inventory.routes if r.handler.startswith("TagController")}
+    assert {key: r.status for key, r in tags.items()} == {
+        ("GET", "/api/v1/tags"): None,  # the default, 200
+        ("POST", "/api/v1/tags"): 201,  # Response::HTTP_CREATED
+        ("GET", "/api/v1/tags/{tag}"): None,
+        ("PUT", "/api/v1/tags/{tag}"): None,
+        ("PATCH", "/api/v1/tags/{tag}"): None,
+        ("DELETE", "/api/v1/tags/{tag}"): 204,  # noContent()
+    }
+    store, update = tags[("POST", "/api/v1/tags")], tags[("PUT", "/api/v1/tags/{tag}")]
+    assert (store.body_source, [(f.name, f.type, f.required) for f in store.body]) == (
+        "StoreTagRequest",  # the FormRequest type-hinted on store(), its rules()
+        [
+            ("name", "string", True),
+            ("email", "string(email)", True),
+            ("aliases", "array", False),
+            ("starts_at", "string(date-time)", False),
+        ],
+    )
+    assert (update.body_source, [(f.name, f.type, f.required) for f in update.body]) == (
+        "validate()",  # $request->validate([...]) in update()
+        [("name", "string", False), ("color", "string", True), ("weight", "integer", False)],
+    )
 
 
 def test_laravel_route_files_loaded_from_service_providers(tmp_path):
