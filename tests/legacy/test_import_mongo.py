@@ -28,7 +28,7 @@ from mosaic.accounts.rbac.models import Role, role_permissions
 from mosaic.accounts.users.models import User
 from mosaic.cli import app as cli
 from mosaic.core.config import get_settings
-from mosaic.legacy.models import LegacyId
+from mosaic.legacy.models import LegacyId, find_new_id
 from mosaic.legacy.mongo.importer import import_dump
 from mosaic.legacy.mongo.mapping import MappingError, builtin_mappings, parse_mappings
 from mosaic.trading.flows.models import Flow
@@ -318,6 +318,8 @@ async def test_seed_003_export_imports_once_and_users_log_in_with_their_old_pass
             "9000000000",
         )
         assert new_ids[("auth", str(first["auth_id"]))] == user.id  # old auth links resolve to the user
+        assert await find_new_id(session, "users", str(first["_id"])) == ("users", user.id)
+        assert await find_new_id(session, "users", str(ObjectId())) is None
         trader = new_ids[("roles", str(export.ids["roles"][2]))]
         granted = (
             await session.execute(
