@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,6 +52,7 @@ def load_domains(settings: Settings) -> list[Domain]:
 def import_all_models() -> None:
     """Import every domain so its models join `Base.metadata` (Alembic sees all tables, on or off)."""
     domain_registry.import_all_domains()
+    importlib.import_module("mosaic.legacy.models")  # legacy_ids, written by `legacy import-mongo`
 
 
 # Jobs of the platform services `create_app` builds (not of a domain): every email goes through one.
