@@ -76,13 +76,19 @@ async def test_stubs_keep_legacy_status_auth_and_body_and_the_mock_serves_legacy
     assert "a guess from the legacy middleware name `checkToken`" in tag.description
 
     caplog.set_level(logging.WARNING, logger="mosaic.mock")
+    token = {"Authorization": "Bearer header.payload.signature"}
     async with running(create_mock_app(stubs, serve_legacy_paths=True)) as client:
         for path in ("/api/tags", "/api/v1/tags"):  # the old front end's path and the new one
             response = await client.get(path)
             assert response.status_code == 200, path
-        assert (await client.delete("/api/tags/7")).status_code == 202
-        assert (await client.post("/api/auth/login", json={})).status_code == 200
-        assert (await client.post("/api/v1/users", json={})).status_code == 201
+        # The stub's detected auth is enforced at the legacy path too; with a token it answers.
+        assert (await client.delete("/api/tags/7")).status_code == 401
+        assert (await client.delete("/api/tags/7", headers=token)).status_code == 202
+        credentials = {"email": "user@example.com", "password": "string"}
+        assert (await client.post("/api/auth/login", json=credentials)).status_code == 200
+        assert (await client.post("/api/v1/users", json={}, headers=token)).status_code == 422  # name
+        user = {"name": "Ada", "age": 36}
+        assert (await client.post("/api/v1/users", json=user, headers=token)).status_code == 201
         assert (await client.get("/api/v1/a/1/b/2")).status_code == 404  # the bad stub: skipped
     messages = [r.getMessage() for r in caplog.records]
     assert any("broken.md" in m and m.startswith("skipped") for m in messages)
