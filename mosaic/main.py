@@ -15,7 +15,6 @@ from fastapi.telemetry import TelemetryConfig
 from mosaic import __version__
 from mosaic.accounts.deps import identify_request
 from mosaic.accounts.rbac.service import sync_rbac
-from mosaic.core.cache import Cache, attach_invalidation, build_cache
 from mosaic.core.config import Settings, get_settings
 from mosaic.core.database import Database
 from mosaic.core.domain import Domain
@@ -28,9 +27,9 @@ from mosaic.core.logging import configure_logging
 from mosaic.core.middleware import RequestContextMiddleware
 from mosaic.core.ratelimit import RateLimiter
 from mosaic.core.security import configure_hashing
-from mosaic.providers.email import EmailProvider, build_email_provider
 from mosaic.providers.identity import ExternalTokenVerifier
-from mosaic.providers.storage import LocalStorage, StorageProvider, build_storage
+from mosaic.providers.storage import LocalStorage
+from mosaic.services import build_services
 
 logger = logging.getLogger("mosaic")
 
@@ -94,24 +93,6 @@ def build_jobs(settings: Settings, domains: list[Domain]) -> JobQueue:
     return CeleryJobs(build_celery(settings), settings.CELERY_QUEUE, fallback=fallback)
 
 
-def build_job_context(
-    settings: Settings,
-    database: Database,
-    cache: Cache,
-    jobs: JobQueue | None,
-    email: EmailProvider,
-    storage: StorageProvider,
-) -> JobContext:
-    """The services a job may use; the same builder serves the API process and `mosaic worker`."""
-    return JobContext(
-        settings=settings,
-        database=database,
-        cache=cache,
-        jobs=jobs,
-        services={"email": email, "storage": storage},
-    )
-
-
 def _bind_in_process(jobs: JobQueue, context: JobContext) -> None:
     for runner in (jobs, getattr(jobs, "fallback", None)):
         if isinstance(runner, InProcessJobs):
@@ -127,14 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings)
     configure_hashing(settings.PASSWORD_HASH_CONCURRENCY)
     domains = load_domains(settings)
-    database = Database(settings)
-    cache = build_cache(settings)
-    attach_invalidation(database, cache)
+    services = build_services(settings)  # the same builder as `mosaic worker`'s
+    database, cache, email, storage = services.database, services.cache, services.email, services.storage
     limiter = RateLimiter(settings, identify=identify_request)
-    email = build_email_provider(settings)
-    storage = build_storage(settings)
     jobs = build_jobs(settings, domains)
-    _bind_in_process(jobs, build_job_context(settings, database, cache, jobs, email, storage))
+    _bind_in_process(jobs, services.job_context(jobs))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -145,8 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await jobs.close()  # graceful: running jobs finish first
         await limiter.close()
-        await cache.close()
-        await database.dispose()
+        await services.close()
 
     app = FastAPI(
         title=settings.APP_NAME,
