@@ -23,6 +23,7 @@ from mosaic.core.health import default_checks, metrics_router
 from mosaic.core.health import router as health_router
 from mosaic.core.jobs import JobContext, JobQueue
 from mosaic.core.jobs.local import BackgroundJobsMiddleware, InProcessJobs
+from mosaic.core.jobs.schedule import domain_schedule
 from mosaic.core.logging import configure_logging
 from mosaic.core.middleware import RequestContextMiddleware
 from mosaic.core.ratelimit import RateLimiter
@@ -84,7 +85,7 @@ async def seed_domains(database: Database, settings: Settings, domains: list[Dom
 
 def build_jobs(settings: Settings, domains: list[Domain]) -> JobQueue:
     """Celery when a broker is configured (with an in-process fallback), in-process otherwise."""
-    schedule = [item for domain in domains for item in domain.scheduled_jobs]
+    schedule = domain_schedule(domains)
     if not settings.CELERY_BROKER_URL:
         return InProcessJobs(schedule=schedule)
     from mosaic.core.jobs.celery_runner import CeleryJobs, build_celery
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database, cache, email, storage = services.database, services.cache, services.email, services.storage
     limiter = RateLimiter(settings, identify=identify_request)
     jobs = build_jobs(settings, domains)
-    _bind_in_process(jobs, services.job_context(jobs))
+    _bind_in_process(jobs, services.job_context(jobs, domain_schedule(domains)))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -8,12 +8,15 @@ not in `core`, because core imports no provider.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mosaic.core.cache import Cache, attach_invalidation, build_cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database
+from mosaic.core.domain import ScheduledJob
+from mosaic.core.inbox import InboxRegistry, inbox
 from mosaic.core.jobs import JobContext, JobQueue
 from mosaic.providers.ai import AIClient, AIConfig, build_ai_client
 from mosaic.providers.email import EmailProvider, build_email_provider
@@ -29,18 +32,21 @@ class Services:
     storage: StorageProvider
     # The deployment's default AI client (AI_PROVIDER); per-agent clients are built from it by domains.
     ai: AIClient
+    # Where `core.handle_external_event` finds each provider's handler (the same in every process).
+    inbox: InboxRegistry = inbox
 
     def providers(self) -> dict[str, Any]:
         """The providers by the names jobs ask for (`ctx.service("email")`)."""
         return {"email": self.email, "storage": self.storage, "ai": self.ai}
 
-    def job_context(self, jobs: JobQueue | None) -> JobContext:
+    def job_context(self, jobs: JobQueue | None, schedule: Sequence[ScheduledJob] = ()) -> JobContext:
         return JobContext(
             settings=self.settings,
             database=self.database,
             cache=self.cache,
             jobs=jobs,
             services=self.providers(),
+            schedule=schedule,
         )
 
     async def close(self) -> None:

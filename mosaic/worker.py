@@ -11,6 +11,7 @@ from __future__ import annotations
 from mosaic.core.config import Settings, get_settings
 from mosaic.core.jobs import JobContext
 from mosaic.core.jobs.celery_runner import CeleryJobs, WorkerLoop, build_celery
+from mosaic.core.jobs.schedule import domain_schedule
 from mosaic.core.logging import configure_logging
 from mosaic.main import load_domains
 from mosaic.services import Services, build_services
@@ -18,7 +19,7 @@ from mosaic.services import Services, build_services
 
 def create_worker_app(settings: Settings):  # type: ignore[no-untyped-def]  # celery is untyped
     domains = load_domains(settings)
-    schedule = [item for domain in domains for item in domain.scheduled_jobs]
+    schedule = domain_schedule(domains)
     built: list[Services] = []
 
     async def make_context() -> JobContext:
@@ -26,7 +27,7 @@ def create_worker_app(settings: Settings):  # type: ignore[no-untyped-def]  # ce
         services = build_services(settings)
         built.append(services)
         # Jobs a job enqueues go back to the broker.
-        return services.job_context(CeleryJobs(build_celery(settings), settings.CELERY_QUEUE))
+        return services.job_context(CeleryJobs(build_celery(settings), settings.CELERY_QUEUE), schedule)
 
     async def close_context(context: JobContext) -> None:
         while built:

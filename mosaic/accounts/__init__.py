@@ -46,5 +46,5 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
     seed=seed,
-    scheduled_jobs=(ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, every_seconds=3600),),
+    scheduled_jobs=(ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, cron="0 * * * *"),),
 )
