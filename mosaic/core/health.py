@@ -141,7 +141,7 @@ metrics_router = APIRouter(tags=["health"])
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
 )
 async def metrics(request: Request) -> Response:
-    """Every worker's samples when gunicorn runs several (multiprocess mode), this process's otherwise."""
+    # Every worker's samples when gunicorn runs several (multiprocess mode), this process's otherwise.
     settings: Settings = request.app.state.settings
     if settings.PROMETHEUS_MULTIPROC_DIR:
         registry = CollectorRegistry()

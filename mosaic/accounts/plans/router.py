@@ -115,8 +115,8 @@ async def my_plans(
         str | None, Query(alias="status", pattern="^(active|expired|cancelled)$")
     ] = None,
 ) -> Envelope[Page[UserPlanOut]]:
-    """Cached per user; dropped by a write to one of their subscriptions, by a bulk write to
-    subscriptions (the expiry job, wherever it runs) and by a change to a plan."""
+    # Cached per user; dropped by a write to one of their subscriptions, by a bulk write to
+    # subscriptions (the expiry job, wherever it runs) and by a change to a plan.
 
     async def load() -> Page[UserPlanOut]:
         items, total = await service.list_subscriptions(session, user.id, page, status_filter)

@@ -115,7 +115,7 @@ async def list_users(
     created_to: datetime | None = None,
     include_deleted: bool = False,
 ) -> Envelope[Page[AdminUserOut]]:
-    """Cached per filter set; any write to a user (a login too: `last_login_at`) or a role drops it."""
+    # Cached per filter set; any write to a user (a login too: `last_login_at`) or a role drops it.
     filters: dict[str, Any] = {
         "email": email,
         "role": role,
