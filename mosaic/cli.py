@@ -54,13 +54,17 @@ def scale_out_problem(settings: Settings, workers: int) -> str | None:
     return None
 
 
-def multiprocess_environment(settings: Settings) -> dict[str, str]:
-    """What gunicorn's workers inherit: a fresh shared Prometheus directory, append-only logs."""
+def multiprocess_environment(settings: Settings, workers: int) -> dict[str, str]:
+    """What gunicorn's workers inherit: a fresh shared Prometheus directory and, when several
+    processes append to one log file, rotation left to the OS (see `LOG_FILE_ROTATION`)."""
     metrics_dir = Path(settings.PROMETHEUS_MULTIPROC_DIR or "var/prometheus-multiproc").resolve()
     if metrics_dir.exists():
         shutil.rmtree(metrics_dir)  # samples of a previous run would be summed in
     metrics_dir.mkdir(parents=True)
-    return {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "LOG_FILE_ROTATION": "external"}
+    environment = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    if workers > 1:
+        environment["LOG_FILE_ROTATION"] = "external"
+    return environment
 
 
 @app.command()
@@ -93,7 +97,7 @@ def serve(
         ]  # fmt: skip
         for name, value in MALLOC_TUNING.items():
             os.environ.setdefault(name, value)
-        os.environ.update(multiprocess_environment(settings))
+        os.environ.update(multiprocess_environment(settings, workers))
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
     import uvicorn
 

@@ -57,9 +57,10 @@ def test_several_workers_without_redis_refuse_to_start_with_one_line(no_exec):
     assert no_exec == []  # gunicorn never started
 
 
-def test_one_worker_needs_no_redis(no_exec):
+def test_one_worker_needs_no_redis_and_keeps_rotating_its_log(no_exec):
     result = CliRunner().invoke(cli.app, ["serve", "--workers", "1", "--port", "8999"])
     assert result.exit_code == 0 and no_exec and "gunicorn" in no_exec[0]
+    assert "LOG_FILE_ROTATION" not in os.environ
 
 
 def test_several_workers_with_redis_get_a_clean_metrics_dir_and_the_hooks(no_exec, monkeypatch, tmp_path):
