@@ -54,6 +54,8 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # A failing Redis is not retried for this long: requests stay fast while it is down.
 OUTAGE_BACKOFF_SECONDS = 5.0
+# Past this many invalidations lost in an outage, the whole prefix is dropped once Redis is back.
+MAX_LOST_TAGS = 10_000
 ALL = "*"
 
 
@@ -285,6 +287,9 @@ class RedisCache:
         self.gate = OutageGate("Redis cache", logger)
         self._set_if_fresh = self.redis.register_script(_SET_IF_FRESH)
         self._invalidate = self.redis.register_script(_INVALIDATE)
+        # Invalidations Redis did not take (an outage), replayed before the next operation.
+        self._lost: set[str] = set()
+        self._flush_all = False
 
     def _k(self, key: str) -> str:
         return f"{self.prefix}:{key}"
@@ -300,6 +305,10 @@ class RedisCache:
 
         if not self.gate.open:
             return None
+        if self._lost or self._flush_all:
+            await self._replay_lost()
+            if not self.gate.open:
+                return None
         try:
             result = await operation()
         except (RedisError, OSError, TimeoutError) as exc:
@@ -356,11 +365,34 @@ class RedisCache:
         await self._guard("delete", lambda: self.redis.delete(self._k(key)))
 
     async def invalidate(self, *tags: str) -> None:
+        """Drop `tags` now; if Redis cannot be reached, remember them and drop them first thing
+        once it can (a lost invalidation would otherwise leave stale entries for the TTL)."""
         if not tags:
             return
-        names = sorted(set(tags))
+        self._lost.update(tags)
+        if self.gate.open:
+            await self._replay_lost()
+
+    async def _replay_lost(self) -> None:
+        from redis.exceptions import RedisError
+
+        names, flush_all = sorted(self._lost), self._flush_all
         keys = [*(self._gen(tag) for tag in names), *(self._tag(tag) for tag in names)]
-        await self._guard("invalidate", lambda: self._invalidate(keys=keys, args=[self.default_ttl * 2]))
+        try:
+            if flush_all:  # too many tags were lost to remember: drop every entry of this prefix
+                async for key in self.redis.scan_iter(match=self._k("*"), count=500):
+                    await self.redis.delete(key)
+            if keys:
+                await self._invalidate(keys=keys, args=[self.default_ttl * 2])
+        except (RedisError, OSError, TimeoutError) as exc:
+            self.gate.failed(exc, "invalidation deferred until Redis answers")
+            if len(self._lost) > MAX_LOST_TAGS:
+                self._lost.clear()
+                self._flush_all = True
+            return
+        self._lost.difference_update(names)
+        self._flush_all = self._flush_all and not flush_all
+        self.gate.succeeded()
 
     async def delete_pattern(self, pattern: str) -> None:
         """SCAN, never KEYS: a pattern delete must not block Redis on a large keyspace."""

@@ -177,3 +177,28 @@ async def test_without_a_shared_cache_a_second_process_waits_for_the_ttl(make_cl
     await api_a.post("/api/v1/auth/logout", json=body, headers=alice.headers)
     assert (await api_a.get("/api/v1/users/me", headers=alice.headers)).status_code == 401
     assert (await api_b.get("/api/v1/users/me", headers=alice.headers)).status_code == 200
+
+
+@pytest.mark.redis
+async def test_an_invalidation_redis_missed_is_replayed_once_it_answers(monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    cache = RedisCache(REDIS_URL, 60, _prefix())
+    try:
+        await cache.set("plans:list:a", [1], tags=["plans"])
+        stamp = await cache.stamp(["plans"])
+        script = cache._invalidate
+
+        async def down(**_: object) -> None:
+            raise RedisConnectionError("connection refused")
+
+        monkeypatch.setattr(cache, "_invalidate", down)
+        await cache.invalidate("plans")  # a commit while Redis is unreachable
+        monkeypatch.setattr(cache, "_invalidate", script)
+        cache.gate._down_until = 0.0  # the back-off is over
+        assert await cache.get("plans:list:a") is None  # replayed before the read
+        assert await cache.stamp(["plans"]) != stamp
+        assert cache._lost == set()
+    finally:
+        await cache.delete_pattern("*")
+        await cache.close()

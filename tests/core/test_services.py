@@ -48,7 +48,8 @@ async def test_the_services_database_invalidates_the_services_cache(settings):
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], queue: str) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(env: dict[str, str], queue: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    sink = log.open("wb")  # for a failing run's post-mortem
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -64,8 +65,8 @@ def celery_worker(env: dict[str, str], queue: str) -> Iterator[subprocess.Popen[
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield worker
@@ -76,11 +77,12 @@ def celery_worker(env: dict[str, str], queue: str) -> Iterator[subprocess.Popen[
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(10)
+        sink.close()
 
 
 @pytest.mark.redis
 @pytest.mark.rabbitmq
-async def test_a_celery_workers_write_invalidates_the_apis_cached_read(make_client, settings):
+async def test_a_celery_workers_write_invalidates_the_apis_cached_read(make_client, settings, tmp_path):
     queue = f"mosaic-test-{uuid.uuid4().hex[:12]}"
     prefix = f"t{uuid.uuid4().hex[:12]}"
     app, client = await make_client(
@@ -120,9 +122,14 @@ async def test_a_celery_workers_write_invalidates_the_apis_cached_read(make_clie
         MOSAIC_DOMAINS="accounts",
         LOG_FILE_PATH="",
     )
-    with celery_worker(env, queue):
+    log = tmp_path / "worker.log"
+    with celery_worker(env, queue, log):
+        for _ in range(480):  # bounded (120 s): a cold worker starts in seconds, slower under load
+            if b"ready." in log.read_bytes():
+                break
+            await asyncio.sleep(0.25)
         await app.state.jobs.enqueue(EXPIRE_SUBSCRIPTIONS)
-        deadline = time.monotonic() + 60  # bounded: a cold worker starts in a few seconds
+        deadline = time.monotonic() + 60
         statuses: list[str] = []
         while time.monotonic() < deadline:
             mine = (await client.get(MY_PLANS, headers=account.headers)).json()["data"]["items"]
@@ -131,5 +138,5 @@ async def test_a_celery_workers_write_invalidates_the_apis_cached_read(make_clie
                 break
             await asyncio.sleep(0.25)
     assert "expired" in statuses and "active" not in statuses, (
-        "the worker's commit did not invalidate the API's cached read"
+        f"the worker's commit did not invalidate the API's cached read; its log:\n{log.read_text()[-3000:]}"
     )
