@@ -148,6 +148,22 @@ class PrincipalCache:
         self._claims[token] = (time.monotonic() + self.ttl, claims)
 
 
+_FRESH_STATE = "fresh_principal"
+
+
+async def fresh_principal(request: Request, jti: str) -> Principal | None:
+    """The cached principal of `jti` if still current, checked once per request: the rate
+    limiter (before routing) and authentication (in the route) share one generation check."""
+    known = getattr(request.state, _FRESH_STATE, None)
+    if known is not None and known[0] == jti:
+        principal: Principal = known[1]
+        return principal
+    cached = await principal_cache(request).fresh(jti, request_cache(request))
+    if cached is not None:
+        setattr(request.state, _FRESH_STATE, (jti, cached))
+    return cached
+
+
 async def _stamp(request: Request, tags: tuple[str, ...]) -> Stamp | None:
     shared = request_cache(request)
     return None if shared is None else await shared.stamp(tags)
@@ -192,7 +208,7 @@ async def _local_principal(request: Request, settings: Settings, token: str) -> 
     except (TokenError, ValueError) as exc:
         raise Unauthorized(INVALID_TOKEN) from exc
     cache = principal_cache(request)
-    cached = await cache.fresh(claims["jti"], request_cache(request))
+    cached = await fresh_principal(request, claims["jti"])
     if cached is not None:
         return cached
     stamp = await _stamp(request, principal_tags(user_id, claims["jti"]))
@@ -339,7 +355,7 @@ async def identify_request(request: Request) -> Identity | None:
         user_id = uuid.UUID(claims["sub"])
     except (TokenError, ValueError, KeyError):
         return None
-    cached = principal_cache(request).get(claims["jti"])
-    if cached is not None:  # verified recently: no cache round trip for the admin flag either
-        return Identity(f"user:{user_id}", is_admin=cached.principal.is_admin)
+    cached = await fresh_principal(request, claims["jti"])
+    if cached is not None:  # verified and still current: no other lookup for the admin flag
+        return Identity(f"user:{user_id}", is_admin=cached.is_admin)
     return Identity(f"user:{user_id}", is_admin=await _is_admin(request, user_id))
