@@ -204,6 +204,10 @@ def worker(
     pool: Annotated[str, typer.Option(help="prefork | solo | threads")] = "prefork",
     queue: Annotated[str | None, typer.Option(help="Queue to consume (default: CELERY_QUEUE).")] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+    hostname: Annotated[
+        str | None,
+        typer.Option(help="Node name (default celery@HOST); unique per worker on one broker and host."),
+    ] = None,
 ) -> None:
     """Run a Celery worker for the jobs (needs CELERY_BROKER_URL). SIGTERM lets running jobs finish."""
     if pool == "prefork" and concurrency > 1:  # forked children share the log file: see serve
@@ -226,6 +230,7 @@ def worker(
             f"--queues={queue or settings.CELERY_QUEUE}",
             "--without-gossip",
             "--without-mingle",
+            *([f"--hostname={hostname}"] if hostname else []),
         ]
     )
 

@@ -49,6 +49,8 @@ async def test_the_services_database_invalidates_the_services_cache(settings):
 
 @contextmanager
 def celery_worker(env: dict[str, str], queue: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A worker with its own node name: two workers named alike on one host and broker fight
+    over their remote-control queue (RESOURCE_LOCKED) and one of them dies."""
     sink = log.open("wb")  # for a failing run's post-mortem
     worker = subprocess.Popen(
         [
@@ -62,6 +64,8 @@ def celery_worker(env: dict[str, str], queue: str, log: Path) -> Iterator[subpro
             "1",
             "--queue",
             queue,
+            "--hostname",
+            f"{queue}@%h",
         ],
         cwd=ROOT,
         env=env,
