@@ -1,7 +1,7 @@
 """legacy ids: where each imported MongoDB document went
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 09:20:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import mosaic.core.database
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
