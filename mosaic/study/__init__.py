@@ -1,6 +1,7 @@
-"""Study (seed 004): quizzes generated from text and PDFs, attempts, spaced review.
+"""Study (seed 004): quizzes generated from text and PDFs, attempts, spaced review, sessions.
 
-Permission model: everything here is the caller's own (quizzes, attempts, review cards);
+Permission model: everything here is the caller's own (quizzes, attempts, review cards,
+study sessions);
 ownership is the check and another user's id answers 404, so no route needs a permission. The
 `study:*` permissions are declared for admin tooling and held by `admin`. Quiz generation counts
 against the plan limit `ai_generations_per_day` (uncached generations since 00:00 UTC).
@@ -10,6 +11,8 @@ from mosaic.core.domain import Domain, PermissionSpec
 from mosaic.study.quizzes.router import router as quizzes_router
 from mosaic.study.quizzes.service import LIMIT_RESOURCE, generate_quiz_job, generations_today
 from mosaic.study.reviews.router import router as reviews_router
+from mosaic.study.sessions.router import router as sessions_router
+from mosaic.study.sessions.service import ONE_OPEN_INDEX
 
 PERMISSIONS = [
     PermissionSpec("study", "read", "Read any user's study data (support)"),
@@ -18,9 +21,12 @@ PERMISSIONS = [
 
 domain = Domain(
     name="study",
-    routers=(quizzes_router, reviews_router),
+    routers=(quizzes_router, reviews_router, sessions_router),
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"]},
     jobs=(generate_quiz_job,),
     limit_counters={LIMIT_RESOURCE: generations_today},
+    constraint_errors={
+        ONE_OPEN_INDEX: (409, "SESSION_CONFLICT", "Another study session was started at the same time")
+    },
 )

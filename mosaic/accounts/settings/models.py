@@ -22,3 +22,5 @@ class UserSettings(UUIDPrimaryKey, Timestamps, Base):
     email_notifications: Mapped[bool] = mapped_column(default=True)
     theme: Mapped[str] = mapped_column(String(10), default="system")
     locale: Mapped[str] = mapped_column(String(10), default="en")
+    # IANA zone of the user's local days (study streaks and study time by day).
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")

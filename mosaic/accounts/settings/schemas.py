@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Theme = Literal["light", "dark", "system"]
 MAX_PREFERENCES_BYTES = 16 * 1024
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    """The IANA zone names the system's tz database has (read once)."""
+    return frozenset(available_timezones())
 
 
 class SettingsUpdate(BaseModel):
@@ -18,6 +26,19 @@ class SettingsUpdate(BaseModel):
     email_notifications: bool | None = None
     theme: Theme | None = None
     locale: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$", examples=["es"])
+    timezone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA time zone of my local days (streaks, study time by day).",
+        examples=["Europe/Madrid"],
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str | None) -> str | None:
+        if value is not None and value not in _zones():
+            raise ValueError("timezone must be an IANA time zone name, e.g. Europe/Madrid")
+        return value
 
     @field_validator("preferences")
     @classmethod
@@ -35,4 +56,5 @@ class SettingsOut(BaseModel):
     email_notifications: bool
     theme: Theme = Field(examples=["system"])
     locale: str = Field(examples=["en"])
+    timezone: str = Field(examples=["Europe/Madrid"])
     updated_at: datetime

@@ -1,8 +1,8 @@
-"""study: quizzes, questions, generations, AI usage, attempts, review cards
+"""study: quizzes, questions, generations, AI usage, attempts, review cards, sessions; user timezone
 
 Revision ID: 0013
 Revises: 0008
-Create Date: 2026-12-01 10:06:49.119187
+Create Date: 2026-12-01 10:18:53.478802
 """
 
 from __future__ import annotations
@@ -164,6 +164,41 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_quiz_questions_quiz_id"), ["quiz_id"], unique=False)
 
     op.create_table(
+        "study_sessions",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("subject", sa.String(length=100), nullable=False),
+        sa.Column("quiz_id", sa.Uuid(), nullable=True),
+        sa.Column("note_id", sa.Uuid(), nullable=True),
+        sa.Column("planned_minutes", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("progress", sa.Integer(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("started_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("running_since", mosaic.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("duration_seconds", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["quiz_id"], ["quizzes.id"], name=op.f("fk_study_sessions_quiz_id_quizzes"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_study_sessions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_study_sessions")),
+    )
+    with op.batch_alter_table("study_sessions", schema=None) as batch_op:
+        batch_op.create_index("ix_study_sessions_user_id_started_at", ["user_id", "started_at"], unique=False)
+        batch_op.create_index(
+            "uq_study_sessions_one_open",
+            ["user_id"],
+            unique=True,
+            postgresql_where=sa.text("status <> 'ended'"),
+            sqlite_where=sa.text("status <> 'ended'"),
+        )
+
+    op.create_table(
         "review_cards",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("question_id", sa.Uuid(), nullable=False),
@@ -196,13 +231,59 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_review_cards_question_id"), ["question_id"], unique=False)
         batch_op.create_index("ix_review_cards_user_id_due", ["user_id", "due"], unique=False)
 
+    op.create_table(
+        "study_intervals",
+        sa.Column("session_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("subject", sa.String(length=100), nullable=False),
+        sa.Column("started_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("seconds", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["study_sessions.id"],
+            name=op.f("fk_study_intervals_session_id_study_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_study_intervals_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_study_intervals")),
+    )
+    with op.batch_alter_table("study_intervals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_study_intervals_session_id"), ["session_id"], unique=False)
+        batch_op.create_index(
+            "ix_study_intervals_user_id_started_at", ["user_id", "started_at"], unique=False
+        )
+
+    with op.batch_alter_table("user_settings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("timezone", sa.String(length=64), server_default="UTC", nullable=False))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("user_settings", schema=None) as batch_op:
+        batch_op.drop_column("timezone")
+
+    with op.batch_alter_table("study_intervals", schema=None) as batch_op:
+        batch_op.drop_index("ix_study_intervals_user_id_started_at")
+        batch_op.drop_index(batch_op.f("ix_study_intervals_session_id"))
+
+    op.drop_table("study_intervals")
     with op.batch_alter_table("review_cards", schema=None) as batch_op:
         batch_op.drop_index("ix_review_cards_user_id_due")
         batch_op.drop_index(batch_op.f("ix_review_cards_question_id"))
 
     op.drop_table("review_cards")
+    with op.batch_alter_table("study_sessions", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_study_sessions_one_open",
+            postgresql_where=sa.text("status <> 'ended'"),
+            sqlite_where=sa.text("status <> 'ended'"),
+        )
+        batch_op.drop_index("ix_study_sessions_user_id_started_at")
+
+    op.drop_table("study_sessions")
     with op.batch_alter_table("quiz_questions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quiz_questions_quiz_id"))
 
