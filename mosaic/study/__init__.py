@@ -1,4 +1,5 @@
-"""Study (seed 004): quizzes generated from text and PDFs, attempts, spaced review, sessions.
+"""Study (seed 004): quizzes generated from text and PDFs, attempts, spaced review, sessions,
+analytics in the user's time zone.
 
 Permission model: everything here is the caller's own (quizzes, attempts, review cards,
 study sessions);
@@ -8,6 +9,7 @@ against the plan limit `ai_generations_per_day` (uncached generations since 00:0
 """
 
 from mosaic.core.domain import Domain, PermissionSpec
+from mosaic.study.analytics.router import router as analytics_router
 from mosaic.study.quizzes.router import router as quizzes_router
 from mosaic.study.quizzes.service import LIMIT_RESOURCE, generate_quiz_job, generations_today
 from mosaic.study.reviews.router import router as reviews_router
@@ -21,7 +23,7 @@ PERMISSIONS = [
 
 domain = Domain(
     name="study",
-    routers=(quizzes_router, reviews_router, sessions_router),
+    routers=(quizzes_router, reviews_router, sessions_router, analytics_router),
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"]},
     jobs=(generate_quiz_job,),
