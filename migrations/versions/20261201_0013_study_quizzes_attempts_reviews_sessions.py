@@ -1,8 +1,8 @@
-"""study: quizzes, questions, generations, AI usage, attempts, review cards, sessions; user timezone
+"""study: quizzes, questions, generations, AI usage, attempts, review cards, sessions, plans; user timezone
 
 Revision ID: 0013
 Revises: 0008
-Create Date: 2026-12-01 10:18:53.478802
+Create Date: 2026-12-01 10:25:55.411465
 """
 
 from __future__ import annotations
@@ -76,6 +76,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("study_ai_usage", schema=None) as batch_op:
         batch_op.create_index("ix_study_ai_usage_user_id_created_at", ["user_id", "created_at"], unique=False)
+
+    op.create_table(
+        "study_plans",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column(
+            "goals",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "hours_per_weekday",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("planner", sa.String(length=64), nullable=False),
+        sa.Column("total_minutes", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("is_deleted", sa.Boolean(), nullable=False),
+        sa.Column("deleted_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_study_plans_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_study_plans")),
+    )
+    with op.batch_alter_table("study_plans", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_study_plans_is_deleted"), ["is_deleted"], unique=False)
+        batch_op.create_index(batch_op.f("ix_study_plans_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "quiz_attempts",
@@ -162,6 +194,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("quiz_questions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_quiz_questions_quiz_id"), ["quiz_id"], unique=False)
+
+    op.create_table(
+        "study_plan_tasks",
+        sa.Column("plan_id", sa.Uuid(), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("subject", sa.String(length=100), nullable=True),
+        sa.Column("topic", sa.String(length=200), nullable=True),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("done_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["study_plans.id"],
+            name=op.f("fk_study_plan_tasks_plan_id_study_plans"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_study_plan_tasks")),
+    )
+    with op.batch_alter_table("study_plan_tasks", schema=None) as batch_op:
+        batch_op.create_index("ix_study_plan_tasks_plan_id_date", ["plan_id", "date"], unique=False)
 
     op.create_table(
         "study_sessions",
@@ -284,6 +339,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_study_sessions_user_id_started_at")
 
     op.drop_table("study_sessions")
+    with op.batch_alter_table("study_plan_tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_study_plan_tasks_plan_id_date")
+
+    op.drop_table("study_plan_tasks")
     with op.batch_alter_table("quiz_questions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quiz_questions_quiz_id"))
 
@@ -298,6 +357,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_quiz_attempts_submitted_at"))
 
     op.drop_table("quiz_attempts")
+    with op.batch_alter_table("study_plans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_study_plans_user_id"))
+        batch_op.drop_index(batch_op.f("ix_study_plans_is_deleted"))
+
+    op.drop_table("study_plans")
     with op.batch_alter_table("study_ai_usage", schema=None) as batch_op:
         batch_op.drop_index("ix_study_ai_usage_user_id_created_at")
 
