@@ -226,7 +226,9 @@ class OpenAPICompleter:
             if not str(status).isdigit():
                 continue
             code = int(status)
-            named = [(str(e["code"]), str(e["message"]), None) for e in spec.pop(ERROR_CODES_KEY, [])]
+            # A declared 422 code is a refusal of one of the operation's fields: its example names one.
+            field = [self._field_error(operation)] if code == 422 else None
+            named = [(str(e["code"]), str(e["message"]), field) for e in spec.pop(ERROR_CODES_KEY, [])]
             generic = {None, "", STATUS_CODES.get(code, ("", ""))[1]}
             if code >= 400 and spec.get("description") in generic:
                 spec["description"] = (

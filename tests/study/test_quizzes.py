@@ -99,12 +99,14 @@ async def test_list_my_quizzes_with_filters_and_delete(client, user_a: Account, 
     first = await new_quiz(client, user_a, subject=f"Biology{tag}", title="Cells and energy")
     await new_quiz(client, user_a, subject=f"History{tag}", title="Old cities")
     await new_quiz(client, user_b, subject=f"Biology{tag}", title="Not mine")
-    mine = (await client.get(f"{URL}/", params={"subject": f"biology{tag}"}, headers=user_a.headers)).json()
+    mine = (await client.get(URL, params={"subject": f"biology{tag}"}, headers=user_a.headers)).json()
     assert [q["id"] for q in mine["data"]["items"]] == [first["id"]]
     assert "questions" not in mine["data"]["items"][0]
-    found = (await client.get(f"{URL}/", params={"q": "old cit"}, headers=user_a.headers)).json()["data"]
+    found = (await client.get(URL, params={"q": "old cit"}, headers=user_a.headers)).json()["data"]
     assert [q["title"] for q in found["items"]] == ["Old cities"]
-    page = (await client.get(f"{URL}/", params={"limit": 1}, headers=user_a.headers)).json()["data"]
+    page = (await client.get(URL, params={"limit": 1}, headers=user_a.headers)).json()["data"]
+    seed_path = await client.get(f"{URL}/", headers=user_a.headers)  # the NestJS front end's `GET /quiz/`
+    assert seed_path.status_code == 307 and seed_path.headers["location"].endswith("/api/v1/quiz")
     assert len(page["items"]) == 1 and page["total"] >= 2 and page["has_more"] is True
     assert (await client.delete(f"{URL}/{first['id']}", headers=user_a.headers)).status_code == 200
     assert (await client.get(f"{URL}/{first['id']}", headers=user_a.headers)).status_code == 404

@@ -27,6 +27,7 @@ from mosaic.study.analytics.schemas import (
     SubjectScore,
     WeakQuestion,
 )
+from mosaic.study.errors import field_details
 from mosaic.study.quizzes.models import Attempt, Quiz, QuizQuestion
 from mosaic.study.reviews.models import ReviewCard
 from mosaic.study.reviews.service import count_due
@@ -176,10 +177,10 @@ async def study_time(
     now = utcnow()
     end = end or now.astimezone(zone).date()
     start = start or end - timedelta(days=6)
-    if start > end:
-        raise InvalidInput("start is after end", code="INVALID_RANGE")
-    if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise InvalidInput(f"The range is longer than {MAX_RANGE_DAYS} days", code="INVALID_RANGE")
+    if start > end or (end - start).days + 1 > MAX_RANGE_DAYS:
+        message = "start is after end" if start > end else f"The range is longer than {MAX_RANGE_DAYS} days"
+        details = field_details("start", message, "INVALID_RANGE", location="query")
+        raise InvalidInput(message, code="INVALID_RANGE", details=details)
     lower, upper = local_midnight(start, zone), local_midnight(end + timedelta(days=1), zone)
     day = local_day(StudyInterval.started_at, zone, lower, upper).label("day")
     rows = await session.execute(

@@ -14,13 +14,20 @@ from mosaic.core.errors import error_responses
 from mosaic.core.pagination import Page, Pagination
 from mosaic.study.planner import service
 from mosaic.study.planner.models import StudyPlan
-from mosaic.study.planner.schemas import PlanDay, PlanIn, PlanOut, PlanSummary, TaskOut, TaskUpdate
+from mosaic.study.planner.schemas import (
+    PlanTaskOut,
+    PlanTaskUpdate,
+    StudyPlanDay,
+    StudyPlanIn,
+    StudyPlanOut,
+    StudyPlanSummary,
+)
 
 router = APIRouter(prefix="/planner", tags=["planner"])
 
 
-def summary(plan: StudyPlan, done: int) -> PlanSummary:
-    return PlanSummary(
+def summary(plan: StudyPlan, done: int) -> StudyPlanSummary:
+    return StudyPlanSummary(
         id=plan.id,
         title=plan.title,
         start_date=plan.start_date,
@@ -33,54 +40,56 @@ def summary(plan: StudyPlan, done: int) -> PlanSummary:
     )
 
 
-def plan_out(plan: StudyPlan) -> PlanOut:
+def plan_out(plan: StudyPlan) -> StudyPlanOut:
     done = sum(t.minutes for t in plan.tasks if t.done)
     days = [
-        PlanDay(
+        StudyPlanDay(
             date=day,
             minutes=sum(t.minutes for t in group_tasks),
-            tasks=[TaskOut.model_validate(t) for t in group_tasks],
+            tasks=[PlanTaskOut.model_validate(t) for t in group_tasks],
         )
         for day, group in groupby(plan.tasks, key=lambda t: t.date)
         for group_tasks in [list(group)]
     ]
-    return PlanOut(**summary(plan, done).model_dump(), days=days)
+    return StudyPlanOut(**summary(plan, done).model_dump(), days=days)
 
 
 @router.post(
     "/generate",
-    response_model=Envelope[PlanOut],
+    response_model=Envelope[StudyPlanOut],
     status_code=status.HTTP_201_CREATED,
     summary="Generate and store a study plan",
     responses=error_responses(401),
 )
 async def generate_plan(
-    body: PlanIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
-) -> Envelope[PlanOut]:
+    body: StudyPlanIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Envelope[StudyPlanOut]:
     plan = await service.generate_plan(session, settings, user.id, body)
     return created(plan_out(plan), "Study plan generated")
 
 
 @router.get(
     "/plans",
-    response_model=Envelope[Page[PlanSummary]],
+    response_model=Envelope[Page[StudyPlanSummary]],
     summary="My study plans",
     responses=error_responses(401),
 )
-async def list_plans(session: SessionDep, page: Pagination, user: CurrentUser) -> Envelope[Page[PlanSummary]]:
+async def list_plans(
+    session: SessionDep, page: Pagination, user: CurrentUser
+) -> Envelope[Page[StudyPlanSummary]]:
     rows, total = await service.list_plans(session, user.id, page)
     done = await service.done_minutes(session, [p.id for p in rows])
     items = [summary(p, done.get(p.id, 0)) for p in rows]
-    return ok(Page[PlanSummary].build(items, total, page), "Study plans retrieved successfully")
+    return ok(Page[StudyPlanSummary].build(items, total, page), "Study plans retrieved successfully")
 
 
 @router.get(
     "/plans/{plan_id}",
-    response_model=Envelope[PlanOut],
+    response_model=Envelope[StudyPlanOut],
     summary="One of my study plans, day by day",
     responses=error_responses(401, 404),
 )
-async def get_plan(plan_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Envelope[PlanOut]:
+async def get_plan(plan_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Envelope[StudyPlanOut]:
     return ok(
         plan_out(await service.get_plan(session, user.id, plan_id)), "Study plan retrieved successfully"
     )
@@ -88,12 +97,12 @@ async def get_plan(plan_id: uuid.UUID, session: SessionDep, user: CurrentUser) -
 
 @router.put(
     "/plans/{plan_id}/tasks/{task_id}",
-    response_model=Envelope[PlanOut],
+    response_model=Envelope[StudyPlanOut],
     summary="Mark a task of my plan done (or not)",
     responses=error_responses(401, 404),
 )
 async def mark_task(
-    plan_id: uuid.UUID, task_id: uuid.UUID, body: TaskUpdate, session: SessionDep, user: CurrentUser
-) -> Envelope[PlanOut]:
+    plan_id: uuid.UUID, task_id: uuid.UUID, body: PlanTaskUpdate, session: SessionDep, user: CurrentUser
+) -> Envelope[StudyPlanOut]:
     plan = await service.mark_task(session, user.id, plan_id, task_id, body.done)
     return ok(plan_out(plan), "Task updated")

@@ -28,7 +28,7 @@ class Goal(BaseModel):
         return cleaned
 
 
-class PlanIn(BaseModel):
+class StudyPlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(default=None, max_length=200, examples=["Finals"])
@@ -51,7 +51,7 @@ class PlanIn(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _range(self) -> PlanIn:
+    def _range(self) -> StudyPlanIn:
         if self.deadline <= self.start_date:
             raise ValueError("deadline must be after start_date")
         if (self.deadline - self.start_date).days > MAX_PLAN_DAYS:
@@ -59,7 +59,7 @@ class PlanIn(BaseModel):
         return self
 
 
-class TaskOut(BaseModel):
+class PlanTaskOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -72,13 +72,13 @@ class TaskOut(BaseModel):
     done_at: datetime | None
 
 
-class PlanDay(BaseModel):
+class StudyPlanDay(BaseModel):
     date: date
     minutes: int
-    tasks: list[TaskOut]
+    tasks: list[PlanTaskOut]
 
 
-class PlanSummary(BaseModel):
+class StudyPlanSummary(BaseModel):
     id: uuid.UUID
     title: str = Field(examples=["Finals"])
     start_date: date
@@ -90,11 +90,11 @@ class PlanSummary(BaseModel):
     created_at: datetime
 
 
-class PlanOut(PlanSummary):
-    days: list[PlanDay]
+class StudyPlanOut(StudyPlanSummary):
+    days: list[StudyPlanDay]
 
 
-class TaskUpdate(BaseModel):
+class PlanTaskUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     done: bool

@@ -22,7 +22,7 @@ from mosaic.core.repository import Repository
 from mosaic.providers.ai import AIConfig, AIError, build_ai_client
 from mosaic.study.planner.models import PlanTask, StudyPlan
 from mosaic.study.planner.schedule import TopicWeight, build_plan
-from mosaic.study.planner.schemas import PlanIn
+from mosaic.study.planner.schemas import StudyPlanIn
 from mosaic.study.quizzes.models import Attempt, Quiz
 from mosaic.study.reviews.service import count_due
 
@@ -100,7 +100,7 @@ async def _ai_priorities(
 
 
 async def generate_plan(
-    session: AsyncSession, settings: Settings, user_id: uuid.UUID, data: PlanIn
+    session: AsyncSession, settings: Settings, user_id: uuid.UUID, data: StudyPlanIn
 ) -> StudyPlan:
     weak = await weakness(session, user_id)
     topics = [

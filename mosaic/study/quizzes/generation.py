@@ -32,6 +32,7 @@ from mosaic.providers.ai.questions import (
     questions_prompt_system,
     questions_schema,
 )
+from mosaic.study.errors import field_details
 
 logger = logging.getLogger("mosaic.study")
 
@@ -188,7 +189,10 @@ async def generate(
     else:
         result = await _remote(settings, config, chunks, shares, options, http_client)
     if not result.questions:
-        raise InvalidInput("The text has too little content for questions", code="TEXT_TOO_SHORT")
+        message = "The text has too little content for questions"
+        raise InvalidInput(
+            message, code="TEXT_TOO_SHORT", details=field_details("text", message, "TEXT_TOO_SHORT")
+        )
     return result
 
 

@@ -23,6 +23,7 @@ import orjson
 from fastapi import UploadFile
 
 from mosaic.core.errors import AppError, PayloadTooLarge
+from mosaic.study.errors import field_details
 
 logger = logging.getLogger("mosaic.study")
 
@@ -34,9 +35,15 @@ WORKER_MEMORY_MB = 768
 
 
 class PdfError(AppError):
+    """A refused upload: 422 naming the `file` field, with this class's code."""
+
     status_code = 422
     code = "PDF_INVALID"
     default_message = "The file is not a readable PDF"
+
+    def __init__(self, message: str | None = None) -> None:
+        text = message or self.default_message
+        super().__init__(text, details=field_details("file", text, self.code))
 
 
 class PdfEncrypted(PdfError):

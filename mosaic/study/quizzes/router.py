@@ -204,7 +204,15 @@ async def generate_quiz_from_pdf(
     except ValidationError as exc:
         raise InvalidInput(
             "Invalid generation options",
-            details=[{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()],
+            details=[
+                {
+                    "field": ".".join(map(str, e["loc"])),
+                    "location": "body",
+                    "message": e["msg"],
+                    "type": e["type"],
+                }
+                for e in exc.errors()
+            ],
         ) from None
     data = await read_pdf_upload(file, settings.MAX_PDF_MB * 1024 * 1024)
     text = await pdf_text(
@@ -242,7 +250,7 @@ async def get_generation(
 
 
 @router.get(
-    "/", response_model=Envelope[Page[QuizSummary]], summary="List my quizzes", responses=error_responses(401)
+    "", response_model=Envelope[Page[QuizSummary]], summary="List my quizzes", responses=error_responses(401)
 )
 async def list_quizzes(
     session: SessionDep,

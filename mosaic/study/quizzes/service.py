@@ -14,6 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 import orjson
 from sqlalchemy import func, or_, select, update
@@ -30,6 +31,7 @@ from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
 from mosaic.providers.ai import analyse
 from mosaic.providers.ai.questions import GeneratedQuestion, QuestionType
+from mosaic.study.errors import field_details
 from mosaic.study.quizzes.generation import GenerationOptions, GenerationResult, generate
 from mosaic.study.quizzes.models import AIUsage, Attempt, Quiz, QuizGeneration, QuizQuestion
 from mosaic.study.quizzes.schemas import AnswerIn
@@ -392,6 +394,11 @@ async def start_attempt(
     )
 
 
+def _refuse(message: str, code: str, answer: AnswerIn) -> NoReturn:
+    details = field_details("answers", message, code, question_id=str(answer.question_id))
+    raise InvalidInput(message, code=code, details=details)
+
+
 async def submit(
     session: AsyncSession, user_id: uuid.UUID, attempt_id: uuid.UUID, answers: list[AnswerIn]
 ) -> Attempt:
@@ -407,19 +414,11 @@ async def submit(
     for answer in answers:
         question = by_id.get(answer.question_id)
         if question is None:
-            raise InvalidInput(
-                "An answer names a question that is not in this quiz",
-                code="UNKNOWN_QUESTION",
-                details={"question_id": str(answer.question_id)},
-            )
+            _refuse("An answer names a question that is not in this quiz", "UNKNOWN_QUESTION", answer)
         if answer.question_id in given:
-            raise InvalidInput("A question is answered twice", code="DUPLICATE_ANSWER")
+            _refuse("A question is answered twice", "DUPLICATE_ANSWER", answer)
         if answer.answer_index >= len(question.options):
-            raise InvalidInput(
-                "answer_index is not one of the question's options",
-                code="INVALID_ANSWER",
-                details={"question_id": str(answer.question_id), "options": len(question.options)},
-            )
+            _refuse("answer_index is not one of the question's options", "INVALID_ANSWER", answer)
         given[answer.question_id] = answer.answer_index
     now = utcnow()
     claimed = await session.execute(
