@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import loadgen, wrk
+from bench import loadgen, study, wrk
 from bench.environment import Backend, Stores, prepare_database, server_env, stores
 from bench.procs import RssSampler, Server, bare_command, free_port, mosaic_command, serve, wait_idle
 from bench.report import (
@@ -190,6 +190,13 @@ class Bench:
             warmed = False
             for scenario in self.scenarios:
                 if scenario.bare:
+                    continue
+                if scenario.timed:
+                    if workers == self.workers[0]:  # one worker count is enough: it is one request at a time
+                        self.progress(f"{scenario.label}: timing {study.RUNS} generations")
+                        self.notes.append(
+                            study.verdict(study.time_pdf_quizzes(server.base_url, seeded.writer_token))
+                        )
                     continue
                 token = seeded.writer_token if scenario.method == "POST" and scenario.auth else seeded.token
                 if scenario.name == BACKPRESSURE:

@@ -18,10 +18,14 @@ class Scenario:
     auth: bool = False
     body: bytes | None = None
     bare: bool = False  # runs against the bare FastAPI app instead of Mosaic
+    timed: bool = False  # whole requests timed one by one (bench/study.py), not driven by wrk
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Content-Type": "application/json"} if self.body is not None else {}
+
+
+QUIZ_PDF = "quiz_pdf"
 
 
 def _json(value: object) -> bytes:
@@ -45,6 +49,13 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("plans", "GET /plans", "GET", f"{API}/plans"),
         Scenario("trade_create", "POST /trades", "POST", f"{API}/trades", auth=True, body=_json(TRADE_BODY)),
         Scenario("notifications", "GET /notifications", "GET", f"{API}/notifications", auth=True),
+        Scenario(
+            QUIZ_PDF,
+            "POST /quiz/generate-from-pdf (100 pages)",
+            "POST",
+            f"{API}/quiz/generate-from-pdf",
+            timed=True,
+        ),
         # 256 connections on one worker against the pool: complete or 503 + Retry-After, never stall.
         Scenario(BACKPRESSURE, "GET /users/me at 256 conns", "GET", f"{API}/users/me", auth=True),
     )
