@@ -3,17 +3,21 @@ property test of the scheduler: never more than the hours given, nothing on or a
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
+import respx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mosaic.study.planner.schedule import TopicWeight, build_plan
 from tests.accounts.conftest import Account
 from tests.study.conftest import API, new_quiz
+from tests.study.test_providers import DEEPSEEK_URL, deepseek_completion
 
 URL = f"{API}/planner"
 
@@ -139,3 +143,32 @@ def test_the_plan_never_exceeds_the_hours_nor_the_deadline(start, span, hours, w
         used[task.date] += task.minutes
     for day, minutes in used.items():
         assert minutes <= hours.get(str(day.weekday()), 0) * 60
+
+
+@respx.mock
+async def test_an_ai_provider_weighs_the_topics_and_a_failure_falls_back(make_client, user_a: Account):
+    _, client = await make_client(AI_PROVIDER="deepseek", DEEPSEEK_API_KEY="sk-test", AI_MAX_RETRIES=0)
+    priorities = {
+        "priorities": [
+            {"subject": "Biology", "topic": "Genetics", "weight": 4},
+            {"subject": "Biology", "topic": "Cells", "weight": 0.25},
+            {"subject": "Unknown", "topic": "Ignored", "weight": 4},
+        ]
+    }
+    route = respx.post(DEEPSEEK_URL).mock(
+        return_value=httpx.Response(200, json=deepseek_completion(json.dumps(priorities)))
+    )
+    body = plan_body(goals=[{"subject": "Biology", "topics": ["Cells", "Genetics"]}])
+    plan = (await client.post(f"{URL}/generate", json=body, headers=user_a.headers)).json()["data"]
+    assert plan["planner"] == "deepseek" and route.called
+    assert "Genetics" in json.loads(route.calls.last.request.content)["messages"][-1]["content"]
+    study: defaultdict[str, int] = defaultdict(int)
+    for day in plan["days"]:
+        for task in day["tasks"]:
+            if task["kind"] == "study":
+                study[task["topic"]] += task["minutes"]
+    assert study["Genetics"] > study["Cells"]
+    respx.post(DEEPSEEK_URL).mock(return_value=httpx.Response(200, json=deepseek_completion("not json")))
+    other = plan_body(goals=[{"subject": "Biology", "topics": ["Ecology"]}])  # not the cached prompt
+    fallback = (await client.post(f"{URL}/generate", json=other, headers=user_a.headers)).json()["data"]
+    assert fallback["planner"] == "offline" and fallback["total_minutes"] > 0
