@@ -29,7 +29,7 @@ from mosaic.core.cache import Cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database, on_commit
 
-if TYPE_CHECKING:  # core.domain imports this module (TaskSpec)
+if TYPE_CHECKING:  # core.domain imports this module (Domain.jobs are TaskSpecs)
     from mosaic.core.domain import ScheduledJob
 
 logger = logging.getLogger("mosaic.jobs")
