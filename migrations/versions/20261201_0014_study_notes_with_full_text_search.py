@@ -1,7 +1,7 @@
 """study notes with full-text search
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 10:10:13
 
 `notes` (Markdown content, optional category, soft delete) and `note_tags` (one row per tag, so
@@ -21,7 +21,7 @@ from mosaic.core.ddl import create_search_index, drop_search_index
 from mosaic.core.search import SearchIndex
 
 revision: str = "0014"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
