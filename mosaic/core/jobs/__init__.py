@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mosaic.core.cache import Cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database, on_commit
-from mosaic.core.domain import ScheduledJob
+
+if TYPE_CHECKING:  # core.domain imports this module (Domain.jobs are TaskSpecs)
+    from mosaic.core.domain import ScheduledJob
 
 logger = logging.getLogger("mosaic.jobs")
 
