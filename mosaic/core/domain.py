@@ -27,14 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.core.config import Settings
 from mosaic.core.constraints import ErrorSpec
+from mosaic.core.jobs import TaskSpec
 
 if TYPE_CHECKING:
-    # Annotations only: core.jobs imports ScheduledJob from here (a runtime import is a cycle
-    # that breaks `import mosaic.main` whenever this module is imported first).
     from fastapi import FastAPI
 
     from mosaic.core.inbox import InboxHandler
-    from mosaic.core.jobs import TaskSpec
     from mosaic.core.secretbox import EncryptedColumn
 
 SeedFunction = Callable[[AsyncSession, Settings], Awaitable[None]]
