@@ -146,6 +146,20 @@ def goal_lines(rows: Iterable[Row], scenario: str, target: float) -> list[str]:
     return out
 
 
+def latency_goal_lines(rows: Iterable[Row], scenario: str, p99_goal_ms: float) -> list[str]:
+    """One line per measured (workers, connections) of `scenario`: its p99 against the goal."""
+    out = []
+    for row in rows:
+        if row.scenario != scenario or row.result is None or row.result.p99_ms is None:
+            continue
+        verdict = "met" if row.result.p99_ms < p99_goal_ms else "MISSED"
+        out.append(
+            f"- {row.label}, {row.workers} worker(s), {row.connections} connections: "
+            f"p99 {fmt_ms(row.result.p99_ms)} (goal < {fmt_ms(p99_goal_ms)}): {verdict}"
+        )
+    return out
+
+
 def backpressure_verdict(row: Row, stall_after_s: float) -> str:
     """Whether every request completed or was refused with 503, or some waited past `stall_after_s`."""
     res = row.result

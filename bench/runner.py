@@ -29,6 +29,7 @@ from bench.report import (
     backpressure_verdict,
     compute_ratios,
     goal_lines,
+    latency_goal_lines,
     markdown_table,
 )
 from bench.scenarios import (
@@ -36,10 +37,12 @@ from bench.scenarios import (
     BACKPRESSURE_WORKERS,
     GOAL_RATIO,
     GOAL_SCENARIO,
+    NOTE_SEARCH,
+    NOTE_SEARCH_P99_GOAL_MS,
     Scenario,
     select,
 )
-from bench.seed import Seeded, seed_through_api, seed_users
+from bench.seed import Seeded, seed_notes, seed_through_api, seed_users
 from mosaic.core.config import Settings
 
 DEFAULT_POOL_TIMEOUT_S = float(Settings.model_fields["DB_POOL_TIMEOUT_SECONDS"].default)
@@ -233,6 +236,9 @@ class Bench:
         self.progress(f"preparing the database: {found.description}")
         prepare_database(env)
         seeded = seed_users(found.database_url)
+        if any(s.name == NOTE_SEARCH for s in self.scenarios):
+            self.progress("seeding 100,000 notes by SQL")
+            self.notes.append(seed_notes(found.database_url, seeded.user_id))
         for workers in self.workers:
             for scenario in self.scenarios:
                 if scenario.bare:
@@ -311,6 +317,15 @@ def render(bench: Bench, found: Stores, loadgen_description: str, started: datet
     goals = goal_lines(main_rows, GOAL_SCENARIO, GOAL_RATIO)
     if goals:
         parts += ["\n## Goal: GET /users/me at 50% or more of the bare endpoint\n\n", "\n".join(goals), "\n"]
+    search_goals = latency_goal_lines(main_rows, NOTE_SEARCH, NOTE_SEARCH_P99_GOAL_MS)
+    if search_goals:
+        backend = "PostgreSQL" if found.pg_database is not None else "SQLite (the goal is PostgreSQL's)"
+        parts += [
+            f"\n## Goal: note search over 100,000 notes, p99 under {NOTE_SEARCH_P99_GOAL_MS:g} ms "
+            f"({backend})\n\n",
+            "\n".join(search_goals),
+            "\n",
+        ]
     if pressure_rows:
         parts += [
             f"\n## Back-pressure: {BACKPRESSURE_CONNECTIONS} connections on {BACKPRESSURE_WORKERS} worker, "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from bench.report import BACKPRESSURE, BARE
-from bench.seed import API, BENCH_EMAIL, BENCH_PASSWORD, TRADE_BODY
+from bench.seed import API, BENCH_EMAIL, BENCH_PASSWORD, NOTE_QUERY, TRADE_BODY
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Scenario:
 
 
 QUIZ_PDF = "quiz_pdf"
+NOTE_SEARCH = "note_search"
 
 
 def _json(value: object) -> bytes:
@@ -56,11 +58,20 @@ SCENARIOS: dict[str, Scenario] = {
             f"{API}/quiz/generate-from-pdf",
             timed=True,
         ),
+        # Ranked full-text search with snippets over the benchmark user's 100,000 notes.
+        Scenario(
+            NOTE_SEARCH,
+            "GET /notes?q= (100k notes)",
+            "GET",
+            f"{API}/notes?q={quote(NOTE_QUERY)}&limit=20",
+            auth=True,
+        ),
         # 256 connections on one worker against the pool: complete or 503 + Retry-After, never stall.
         Scenario(BACKPRESSURE, "GET /users/me at 256 conns", "GET", f"{API}/users/me", auth=True),
     )
 }
 GOAL_SCENARIO, GOAL_RATIO = "me", 0.5
+NOTE_SEARCH_P99_GOAL_MS = 30.0  # on PostgreSQL (issue 14)
 BACKPRESSURE_CONNECTIONS = 256
 BACKPRESSURE_WORKERS = 1
 

@@ -18,6 +18,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from mosaic.accounts.auth.cookies import ACCESS_COOKIE, CSRF_FAILED, check_csrf
 from mosaic.accounts.auth.models import RevokedAccessToken
 from mosaic.accounts.rbac.models import Role
 from mosaic.accounts.rbac.service import ADMIN, SUPERADMIN, role_permission_names
@@ -264,7 +265,11 @@ async def get_principal(
     # on every authenticated request.
     settings: Settings = request.app.state.settings
     if not token:
-        raise Unauthorized("Authentication required")
+        # A browser session (accounts/auth/cookies.py): only without a bearer header, which wins.
+        token = request.cookies.get(ACCESS_COOKIE)
+        if not token:
+            raise Unauthorized("Authentication required")
+        check_csrf(request, settings)
     verifier: ExternalTokenVerifier | None = getattr(request.app.state, "external_verifier", None)
     if verifier is not None and verifier.handles(token):
         principal = await _external_principal(request, verifier, token)
@@ -279,6 +284,8 @@ async def get_principal(
 
 # The route audit (mosaic.core.access) reads this: a route depending on it is owner-scoped.
 mark(get_principal, OWNER)
+# Read by the published schema: a cookie-authenticated unsafe request without its CSRF token.
+get_principal.documented_errors = ((403, CSRF_FAILED, "Missing or invalid CSRF token", None),)  # type: ignore[attr-defined]
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
@@ -344,9 +351,11 @@ async def identify_request(request: Request) -> Identity | None:
     through the shared cache, never from the token or a header.
     """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    # As get_principal reads it: a bearer header, else the browser session's access cookie.
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    token = token or request.cookies.get(ACCESS_COOKIE, "")
+    if not token:
         return None
-    token = token.strip()
     verifier: ExternalTokenVerifier | None = getattr(request.app.state, "external_verifier", None)
     if verifier is not None and verifier.handles(token):
         try:

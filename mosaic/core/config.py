@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=7, ge=1)
     # A verified access token's principal is reused for this long in-process (0 disables).
     AUTH_CACHE_TTL_SECONDS: float = Field(default=5.0, ge=0, le=60)
+    # Browser sign-in (accounts/auth/cookies.py): `POST /auth/login` answers with cookies unless the
+    # request says `?cookie=false` (default: only when it says `?cookie=true`).
+    AUTH_COOKIES_BY_DEFAULT: bool = False
     # argon2 hashes running at once per process (each holds 19 MiB): a login burst's memory is
     # workers x this x 19 MiB; past the machine's cores, more slots add memory, not speed.
     PASSWORD_HASH_CONCURRENCY: int = Field(default=2, ge=1, le=64)

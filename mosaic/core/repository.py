@@ -170,19 +170,41 @@ class Repository(Generic[M]):
         filters: Sequence[ColumnElement[bool]] = (),
         limit: int = 20,
         offset: int = 0,
+        sort: str | None = None,
     ) -> list[tuple[M, SearchHit]]:
-        """Full-text matches of `query`, best first, under the same conditions as every read."""
+        """Full-text matches of `query`, best first (or by `sort`, as `paginate` reads it), under
+        the same conditions as every read."""
         if self.search_index is None:
             raise TypeError(f"{type(self).__name__} has no search_index")
         where = self.conditions(owner_id=owner_id, include_deleted=include_deleted, filters=filters)
         hits = await self.search_index.search(
-            self.session, query, table=self.model.__table__, where=where, limit=limit, offset=offset
+            self.session,
+            query,
+            table=self.model.__table__,
+            where=where,
+            limit=limit,
+            offset=offset,
+            order_by=self.order_by(sort)[:-1] if sort else (),
         )
         if not hits:
             return []
         statement = select(self.model).where(self.model.id.in_([hit.id for hit in hits]))
         rows = {row.id: row for row in (await self.session.execute(statement)).scalars()}
         return [(rows[hit.id], hit) for hit in hits if hit.id in rows]
+
+    async def search_count(
+        self,
+        query: str,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        filters: Sequence[ColumnElement[bool]] = (),
+    ) -> int:
+        """How many rows `search` finds over all pages, under the same conditions."""
+        if self.search_index is None:
+            raise TypeError(f"{type(self).__name__} has no search_index")
+        where = self.conditions(owner_id=owner_id, include_deleted=include_deleted, filters=filters)
+        return await self.search_index.count(self.session, query, table=self.model.__table__, where=where)
 
     async def _count(self, where: Sequence[ColumnElement[bool]]) -> int:
         statement = select(func.count()).select_from(self.model).where(*where)

@@ -244,18 +244,53 @@ class SearchIndex:
         where: Sequence[ColumnElement[bool]] = (),
         limit: int = 20,
         offset: int = 0,
+        order_by: Sequence[ColumnElement[Any]] = (),
     ) -> list[SearchHit]:
-        """The best `limit` matches after `offset`, best first; `where` filters the indexed table."""
+        """The best `limit` matches after `offset`, best first; `where` filters the indexed table.
+
+        `order_by` (columns of the table, e.g. newest first) replaces the ranking order; the
+        scores and snippets are the same.
+        """
         if table.name != self.table:
             raise ValueError(f"search index of {self.table!r} used on {table.name!r}")
         parsed = parse_query(query) if isinstance(query, str) else query
         if not parsed:
             return []
-        request = _Request(parsed, table, tuple(where), limit, offset)
+        request = _Request(parsed, table, tuple(where), limit, offset, tuple(order_by))
         postgresql = session.get_bind().dialect.name == "postgresql"
         statement = self._postgresql_query(request) if postgresql else self._sqlite_query(request)
         rows = (await session.execute(statement)).all()
         return [SearchHit(row.id, float(row.score), _render_snippet(row.snippet)) for row in rows]
+
+    async def count(
+        self,
+        session: AsyncSession,
+        query: str | ParsedQuery,
+        *,
+        table: Table,
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> int:
+        """How many rows `search` would find over all pages (for a page's total)."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if not parsed:
+            return 0
+        if session.get_bind().dialect.name == "postgresql":
+            vector: ColumnElement[str] = literal_column(f"{self.table}.{self.vector_column}")
+            statement = select(func.count()).select_from(table).where(vector.op("@@")(self._tsquery(parsed)))
+        else:
+            statement = select(func.count()).select_from(self._fts_join(table)).where(self._fts_match(parsed))
+        return int((await session.execute(statement.where(*where))).scalar_one())
+
+    def _fts_join(self, table: Table) -> Any:
+        fts_rowid: ColumnElement[int] = literal_column(f"{self.fts_table}.rowid")
+        return table.join(sql_table(self.fts_table), fts_rowid == literal_column(f"{self.table}.rowid"))
+
+    def _fts_match(self, parsed: ParsedQuery) -> ColumnElement[bool]:
+        return literal_column(self.fts_table).op("MATCH")(bindparam("fts_query", parsed.fts5()))
+
+    def _tsquery(self, parsed: ParsedQuery) -> ColumnElement[Any]:
+        config: ColumnElement[str] = literal_column(f"'{self.language}'::regconfig")
+        return func.to_tsquery(config, bindparam("ts_query", parsed.tsquery(), type_=String))
 
     def _sqlite_query(self, request: _Request) -> Select[Any]:
         fts = self.fts_table
@@ -265,13 +300,11 @@ class SearchIndex:
             f"snippet({fts}, -1, '{_START}', '{_STOP}', '…', {int(self.snippet_words)})"
         )
         table = request.table
-        fts_rowid: ColumnElement[int] = literal_column(f"{fts}.rowid")
-        matches = literal_column(fts).op("MATCH")(bindparam("fts_query", request.parsed.fts5()))
         return (
             select(table.c.id, (-rank).label("score"), snippet.label("snippet"))
-            .select_from(table.join(sql_table(fts), fts_rowid == literal_column(f"{self.table}.rowid")))
-            .where(matches, *request.where)
-            .order_by(rank, table.c.id)
+            .select_from(self._fts_join(table))
+            .where(self._fts_match(request.parsed), *request.where)
+            .order_by(*(request.order_by or (rank,)), table.c.id)
             .limit(request.limit)
             .offset(request.offset)
         )
@@ -279,7 +312,7 @@ class SearchIndex:
     def _postgresql_query(self, request: _Request) -> Select[Any]:
         table = request.table
         config: ColumnElement[str] = literal_column(f"'{self.language}'::regconfig")
-        query = func.to_tsquery(config, bindparam("ts_query", request.parsed.tsquery(), type_=String))
+        query = self._tsquery(request.parsed)
         top = max(self.columns.values())
         by_label = {self._labels[c]: w / top for c, w in self.columns.items()}
         weights = ",".join(repr(float(by_label.get(label, 0.1))) for label in reversed(_WEIGHT_LABELS))
@@ -289,7 +322,7 @@ class SearchIndex:
         page = (
             select(table.c.id, rank.label("score"))
             .where(vector.op("@@")(query), *request.where)
-            .order_by(rank.desc(), table.c.id)
+            .order_by(*(request.order_by or (rank.desc(),)), table.c.id)
             .limit(request.limit)
             .offset(request.offset)
             .subquery()
@@ -303,7 +336,7 @@ class SearchIndex:
         return (
             select(page.c.id, page.c.score, headline.label("snippet"))
             .join(table, table.c.id == page.c.id)
-            .order_by(page.c.score.desc(), page.c.id)
+            .order_by(*(request.order_by or (page.c.score.desc(),)), page.c.id)
         )
 
 
@@ -314,3 +347,4 @@ class _Request:
     where: tuple[ColumnElement[bool], ...]
     limit: int
     offset: int
+    order_by: tuple[ColumnElement[Any], ...] = ()

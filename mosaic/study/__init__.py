@@ -1,15 +1,16 @@
-"""Study (seed 004): quizzes generated from text and PDFs, attempts, spaced review, sessions,
-analytics in the user's time zone, a study planner.
+"""Study (seed 004): notes with full-text search, quizzes generated from text, PDFs and notes,
+attempts, spaced review, sessions, analytics in the user's time zone, a study planner.
 
-Permission model: everything here is the caller's own (quizzes, attempts, review cards,
-study sessions, plans);
-ownership is the check and another user's id answers 404, so no route needs a permission. The
-`study:*` permissions are declared for admin tooling and held by `admin`. Quiz generation counts
-against the plan limit `ai_generations_per_day` (uncached generations since 00:00 UTC).
+Permission model: everything here is the caller's own (notes, quizzes, attempts, review cards,
+study sessions, plans); ownership is the check and another user's id answers 404, so no route
+needs a permission. The `study:*` permissions are declared for admin tooling and held by
+`admin`. Quiz generation counts against the plan limit `ai_generations_per_day` (uncached
+generations since 00:00 UTC).
 """
 
 from mosaic.core.domain import Domain, PermissionSpec
 from mosaic.study.analytics.router import router as analytics_router
+from mosaic.study.notes.router import router as notes_router
 from mosaic.study.planner.router import router as planner_router
 from mosaic.study.quizzes.router import router as quizzes_router
 from mosaic.study.quizzes.service import LIMIT_RESOURCE, generate_quiz_job, generations_today
@@ -24,7 +25,14 @@ PERMISSIONS = [
 
 domain = Domain(
     name="study",
-    routers=(quizzes_router, reviews_router, sessions_router, analytics_router, planner_router),
+    routers=(
+        notes_router,
+        quizzes_router,
+        reviews_router,
+        sessions_router,
+        analytics_router,
+        planner_router,
+    ),
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"]},
     jobs=(generate_quiz_job,),

@@ -186,3 +186,33 @@ async def test_drop_search_index_removes_its_objects(tmp_path: Path):
                 }
             )
         assert not names & DOCUMENTS_SEARCH.database_objects()
+
+
+class TitleSortedDocuments(DocumentRepository):
+    sortable = frozenset({"title"})
+
+
+async def test_count_covers_every_page_under_the_same_conditions(session: AsyncSession):
+    repo = DocumentRepository(session)
+    assert await repo.search_count("zebrafish") == 2  # the soft-deleted one is not counted
+    assert await repo.search_count("zebrafish", include_deleted=True) == 3
+    assert (
+        await repo.search_count("zebrafish", owner_id=OWNER, filters=[Document.title != "Aquarium notes"])
+        == 1
+    )
+    assert await repo.search_count("quarterly revenue") == ROWS - 6 + 1  # the filler rows and the aquarium
+    assert await repo.search_count("!!! ---") == 0
+
+
+async def test_sort_orders_the_matches_by_a_column_with_the_same_scores_and_snippets(session: AsyncSession):
+    repo = TitleSortedDocuments(session)
+    ranked = await repo.search("zebrafish")
+    by_title = await repo.search("zebrafish", sort="title")
+    reverse = await repo.search("zebrafish", sort="-title")
+    assert [d.title for d, _ in ranked] == ["Zebrafish husbandry", "Aquarium notes"]
+    assert [d.title for d, _ in by_title] == ["Aquarium notes", "Zebrafish husbandry"]
+    assert [d.title for d, _ in reverse] == ["Zebrafish husbandry", "Aquarium notes"]
+    assert {d.id: hit for d, hit in by_title} == {d.id: hit for d, hit in ranked}
+    paged = await repo.search("quarterly revenue", sort="title", limit=3, offset=1)
+    titles_sorted = [d.title for d, _ in await repo.search("quarterly revenue", sort="title", limit=4)]
+    assert [d.title for d, _ in paged] == titles_sorted[1:]

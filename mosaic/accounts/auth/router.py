@@ -8,9 +8,18 @@ from fastapi import APIRouter, Cookie, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
+from mosaic.accounts.auth.cookies import (
+    ACCESS_COOKIE,
+    REFRESH_COOKIE,
+    check_csrf,
+    clear_session_cookies,
+    set_session_cookies,
+    wants_cookies,
+)
 from mosaic.accounts.auth.schemas import (
     Accepted,
     ChangePasswordIn,
+    CookieSession,
     EmailIn,
     LoginIn,
     OAuth2TokenEnvelope,
@@ -25,7 +34,7 @@ from mosaic.accounts.users.schemas import UserOut
 from mosaic.core.access import public
 from mosaic.core.deps import DatabaseDep, SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
-from mosaic.core.errors import BadRequest, NotFound, error_responses
+from mosaic.core.errors import BadRequest, NotFound, Unauthorized, error_responses
 from mosaic.core.jobs import get_jobs
 from mosaic.core.ratelimit import limit_credentials
 from mosaic.core.security import TokenError, TokenPurpose, decode_token, sha256_hex
@@ -57,6 +66,38 @@ def _no_store(response: Response) -> None:
     response.headers["Pragma"] = "no-cache"
 
 
+CookieFlag = Annotated[
+    bool | None,
+    Query(
+        description=(
+            "`true`: set the tokens as HttpOnly cookies (plus a `csrf_token` cookie) and answer no token "
+            "in the body, for browser front ends; `false`: tokens in the body. Default: the "
+            "`AUTH_COOKIES_BY_DEFAULT` setting (off)."
+        )
+    ),
+]
+CSRF_ERRORS = {403: [("CSRF_FAILED", "Missing or invalid CSRF token")]}
+
+
+def _session_answer(
+    pair: TokenPair, settings: SettingsDep, response: Response, cookies: bool, message: str
+) -> Envelope[TokenPair | CookieSession]:
+    if cookies:
+        return ok(set_session_cookies(response, settings, pair), message)
+    return ok(pair, message)
+
+
+def _refresh_token(request: Request, settings: SettingsDep, body: RefreshIn | None) -> tuple[str, bool]:
+    """The refresh token from the body, else from the cookie (then the request must pass CSRF)."""
+    if body is not None:
+        return body.refresh_token, False
+    cookie = request.cookies.get(REFRESH_COOKIE)
+    if not cookie:
+        raise Unauthorized(INVALID_REFRESH)
+    check_csrf(request, settings)
+    return cookie, True
+
+
 @router.post(
     "/register",
     response_model=Envelope[UserOut],
@@ -72,15 +113,23 @@ async def register(body: RegisterIn, auth: Auth) -> Envelope[UserOut]:
 
 @router.post(
     "/login",
-    response_model=Envelope[TokenPair],
-    summary="Log in with email and password",
+    response_model=Envelope[TokenPair | CookieSession],
+    summary="Log in with email and password (tokens in the body, or cookies with ?cookie=true)",
     responses=error_responses(codes=LOGIN_ERRORS),
 )
 @public
-async def login(body: LoginIn, auth: Auth, request: Request, response: Response) -> Envelope[TokenPair]:
+async def login(
+    body: LoginIn,
+    auth: Auth,
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    cookie: CookieFlag = None,
+) -> Envelope[TokenPair | CookieSession]:
     await limit_credentials(request, "login", body.email)
     _no_store(response)
-    return ok(await auth.login(body.email, body.password), "Login successful")
+    pair = await auth.login(body.email, body.password)
+    return _session_answer(pair, settings, response, wants_cookies(settings, cookie), "Login successful")
 
 
 @router.post(
@@ -103,38 +152,52 @@ async def token(
 
 @router.post(
     "/refresh",
-    response_model=Envelope[TokenPair],
-    summary="Rotate a refresh token",
-    responses=error_responses(codes={401: [("UNAUTHORIZED", INVALID_REFRESH)]}),
+    response_model=Envelope[TokenPair | CookieSession],
+    summary="Rotate a refresh token (from the body, or the refresh cookie)",
+    responses=error_responses(codes={401: [("UNAUTHORIZED", INVALID_REFRESH)], **CSRF_ERRORS}),
 )
 @public
-async def refresh(body: RefreshIn, auth: Auth, request: Request, response: Response) -> Envelope[TokenPair]:
+async def refresh(
+    auth: Auth,
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    body: RefreshIn | None = None,
+) -> Envelope[TokenPair | CookieSession]:
+    token, from_cookie = _refresh_token(request, settings, body)
     # The token stands for the account here (its hash: no secret reaches the limiter's store).
-    await limit_credentials(request, "refresh", sha256_hex(body.refresh_token))
+    await limit_credentials(request, "refresh", sha256_hex(token))
     _no_store(response)
-    return ok(await auth.refresh(body.refresh_token), "Token refreshed")
+    # A cookie session stays a cookie session: the rotated pair goes back into the cookies.
+    return _session_answer(await auth.refresh(token), settings, response, from_cookie, "Token refreshed")
 
 
 @router.post(
     "/logout",
     response_model=Envelope[None],
-    summary="Revoke a refresh token (and the access token sent)",
-    responses=error_responses(codes={401: [("UNAUTHORIZED", INVALID_REFRESH)]}),
+    summary="Revoke a refresh token (and the access token sent); clear the session cookies",
+    responses=error_responses(codes={401: [("UNAUTHORIZED", INVALID_REFRESH)], **CSRF_ERRORS}),
 )
 @public
 async def logout(
-    body: RefreshIn,
     auth: Auth,
+    request: Request,
+    response: Response,
     settings: SettingsDep,
     access_token: Annotated[str | None, Depends(oauth2_scheme)],
+    body: RefreshIn | None = None,
 ) -> Envelope[None]:
+    refresh_token, from_cookie = _refresh_token(request, settings, body)
+    if not access_token and from_cookie:
+        access_token = request.cookies.get(ACCESS_COOKIE)
     access_claims = None
     if access_token:
         try:
             access_claims = decode_token(settings, access_token, TokenPurpose.ACCESS)
         except TokenError:
             access_claims = None  # an expired access token must not prevent logging out
-    await auth.logout(body.refresh_token, access_claims)
+    await auth.logout(refresh_token, access_claims)
+    clear_session_cookies(response, settings)
     return ok(None, "Logged out")
 
 

@@ -72,6 +72,17 @@ class TokenPair(BaseModel):
     expires_in: int = Field(description="Access token lifetime in seconds.", examples=[1800])
 
 
+class CookieSession(BaseModel):
+    """A cookie sign-in's answer: the tokens went into HttpOnly cookies, never into the body."""
+
+    token_type: Literal["cookie"] = "cookie"
+    expires_in: int = Field(description="Access token lifetime in seconds.", examples=[1800])
+    csrf_token: str = Field(
+        description="Echo it in `X-CSRF-Token` on POST/PUT/PATCH/DELETE (also in the `csrf_token` cookie).",
+        examples=["q9Zb0w3rj2o7T0M4p3o6bqfZ1q2vJb6q2x0u9yQm1kE"],
+    )
+
+
 class OAuth2TokenEnvelope(Envelope[TokenPair]):
     """The envelope plus top-level `access_token`/`token_type`, which Swagger UI's Authorize reads."""
 
