@@ -12,6 +12,7 @@ from mosaic.core.domain import Domain, PermissionSpec
 from mosaic.study.analytics.router import router as analytics_router
 from mosaic.study.notes.router import router as notes_router
 from mosaic.study.planner.router import router as planner_router
+from mosaic.study.quizzes.router import note_quiz_router
 from mosaic.study.quizzes.router import router as quizzes_router
 from mosaic.study.quizzes.service import LIMIT_RESOURCE, generate_quiz_job, generations_today
 from mosaic.study.reviews.router import router as reviews_router
@@ -27,6 +28,7 @@ domain = Domain(
     name="study",
     routers=(
         notes_router,
+        note_quiz_router,
         quizzes_router,
         reviews_router,
         sessions_router,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from markdown_it import MarkdownIt
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,8 @@ from mosaic.study.notes.schemas import (
 RELEVANCE = "relevance"
 MAX_COUNTS = 1000  # tags or categories listed at most, the most used first
 _MAX_SQL_OFFSET = 2**63 - 1
+_MARKDOWN = MarkdownIt("commonmark")
+_SENTENCE_END = (".", "!", "?", ":", ";")
 
 
 class NoteRepository(Repository[Note]):
@@ -147,3 +150,21 @@ async def category_counts(session: AsyncSession, user_id: uuid.UUID) -> list[Cat
     return [
         CategoryCount(category=str(name), count=n) for name, n in (await session.execute(statement)).all()
     ]
+
+
+def plain_text(markdown: str) -> str:
+    """A note's Markdown as prose for the question generator: inline text of every block, without
+    markup (`**`, links, headings' `#`), a heading or list item closed as its own sentence; code
+    blocks left out (they make no questions)."""
+    blocks: list[str] = []
+    for token in _MARKDOWN.parse(markdown):
+        if token.type != "inline" or not token.children:
+            continue
+        text = "".join(
+            " " if child.type in ("softbreak", "hardbreak") else child.content
+            for child in token.children
+            if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+        ).strip()
+        if text:
+            blocks.append(text if text.endswith(_SENTENCE_END) else f"{text}.")
+    return "\n".join(blocks)

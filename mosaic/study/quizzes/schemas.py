@@ -13,6 +13,7 @@ from mosaic.providers.ai.questions import QUESTION_TYPES, Difficulty, QuestionTy
 GenerationStatus = Literal["queued", "running", "completed", "failed"]
 MAX_TEXT_CHARS = 500_000
 MAX_QUESTIONS = 100
+MIN_TEXT_CHARS = 20  # below it no sentence can make a question
 
 EXAMPLE_TEXT = (
     "The Eiffel Tower was completed in 1889 for the World's Fair in Paris. Gustave Eiffel's company "
@@ -32,22 +33,40 @@ QuestionTypes = Annotated[
     BeforeValidator(_normalise_types),
     Field(min_length=1, max_length=3, description="Question types to mix (`multiple-choice` also accepted)."),
 ]
+NumQuestions = Annotated[int, Field(ge=1, le=MAX_QUESTIONS, description="How many questions.")]
+DifficultyIn = Annotated[Difficulty, Field(description="easy: 3 options, medium: 4, hard: 5.")]
 
 
 class GenerateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(
-        min_length=20,
+        min_length=MIN_TEXT_CHARS,
         max_length=MAX_TEXT_CHARS,
         description="The study text questions are drawn from (data, never instructions).",
         examples=[EXAMPLE_TEXT],
     )
-    num_questions: int = Field(default=10, ge=1, le=MAX_QUESTIONS, description="How many questions.")
-    difficulty: Difficulty = Field(default="medium", description="easy: 3 options, medium: 4, hard: 5.")
+    num_questions: NumQuestions = 10
+    difficulty: DifficultyIn = "medium"
     question_types: QuestionTypes = Field(default_factory=lambda: list(QUESTION_TYPES))
     subject: str | None = Field(default=None, max_length=100, examples=["History"])
     title: str | None = Field(default=None, max_length=200, examples=["Paris landmarks"])
+
+
+class NoteQuizIn(BaseModel):
+    """`POST /quiz/generate`'s options without `text`: the note is the text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    num_questions: NumQuestions = 10
+    difficulty: DifficultyIn = "medium"
+    question_types: QuestionTypes = Field(default_factory=lambda: list(QUESTION_TYPES))
+    subject: str | None = Field(
+        default=None, max_length=100, description="The note's category if absent.", examples=["Biology"]
+    )
+    title: str | None = Field(
+        default=None, max_length=200, description="Title; the note's title if absent.", examples=["Cells"]
+    )
 
 
 class QuestionOut(BaseModel):
