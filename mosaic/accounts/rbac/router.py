@@ -154,10 +154,15 @@ async def create_role(
     response_model=Envelope[RoleOut],
     summary="Update a role",
     responses=error_responses(401, 403, 404, 409),
-    dependencies=[Depends(require_permission("roles", "write"))],
 )
-async def update_role(role_id: uuid.UUID, body: RoleUpdate, session: SessionDep) -> Envelope[RoleOut]:
-    return ok(role_out(await service.update_role(session, role_id, body)), "Role updated successfully")
+async def update_role(
+    role_id: uuid.UUID,
+    body: RoleUpdate,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_permission("roles", "write"))],
+) -> Envelope[RoleOut]:
+    role = await service.update_role(session, role_id, body, principal.permissions, principal.is_superadmin)
+    return ok(role_out(role), "Role updated successfully")
 
 
 @roles_router.delete(
@@ -195,12 +200,14 @@ async def add_role_permissions(
     response_model=Envelope[RoleOut],
     summary="Revoke a permission from a role",
     responses=error_responses(401, 403, 404),
-    dependencies=[Depends(require_permission("roles", "write"))],
 )
 async def remove_role_permission(
-    role_id: uuid.UUID, permission_id: uuid.UUID, session: SessionDep
+    role_id: uuid.UUID,
+    permission_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_permission("roles", "write"))],
 ) -> Envelope[RoleOut]:
-    return ok(
-        role_out(await service.remove_role_permission(session, role_id, permission_id)),
-        "Permission removed from role",
+    role = await service.remove_role_permission(
+        session, role_id, permission_id, principal.permissions, principal.is_superadmin
     )
+    return ok(role_out(role), "Permission removed from role")

@@ -173,7 +173,9 @@ async def delete_user(
     session: SessionDep,
     principal: Annotated[Principal, Depends(require_permission("users", "delete"))],
 ) -> Envelope[None]:
-    await service.admin_delete(session, principal.user.id, user_id)
+    await service.admin_delete(
+        session, principal.user.id, principal.permissions, principal.is_superadmin, user_id
+    )
     return ok(None, "User deleted successfully")
 
 
@@ -182,7 +184,11 @@ async def delete_user(
     response_model=Envelope[AdminUserOut],
     summary="Restore a soft-deleted user (admin)",
     responses=error_responses(401, 403, 404, 409),
-    dependencies=[Depends(require_permission("users", "write"))],
 )
-async def restore_user(user_id: uuid.UUID, session: SessionDep) -> Envelope[AdminUserOut]:
-    return ok(_admin_out(await service.admin_restore(session, user_id)), "User restored successfully")
+async def restore_user(
+    user_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_permission("users", "write"))],
+) -> Envelope[AdminUserOut]:
+    user = await service.admin_restore(session, principal.permissions, principal.is_superadmin, user_id)
+    return ok(_admin_out(user), "User restored successfully")

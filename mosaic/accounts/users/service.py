@@ -169,6 +169,19 @@ async def list_users(
     return users, total
 
 
+async def ensure_may_manage(
+    session: AsyncSession, actor_permissions: frozenset[str], actor_is_superadmin: bool, user: User
+) -> None:
+    """Only a superadmin changes a superadmin, and nobody changes an account whose role holds
+    permissions they lack: otherwise an admin could demote, disable or delete their superiors."""
+    if actor_is_superadmin:
+        return
+    if user.role is not None and user.role.name == SUPERADMIN:
+        raise Forbidden("Only a superadmin can change a superadmin")
+    if not await role_permission_names(session, user.role) <= actor_permissions:
+        raise Forbidden("You cannot change an account whose role is above your own")
+
+
 async def admin_update(
     session: AsyncSession,
     actor_id: uuid.UUID,
@@ -178,6 +191,7 @@ async def admin_update(
     data: AdminUserUpdate,
 ) -> User:
     user = await load_user(session, user_id)
+    await ensure_may_manage(session, actor_permissions, actor_is_superadmin, user)
     given = data.model_dump(exclude_unset=True)
     values = apply_profile(user, data)
     if "role_id" in given and given["role_id"] != user.role_id:
@@ -203,18 +217,29 @@ async def admin_update(
     return user
 
 
-async def admin_delete(session: AsyncSession, actor_id: uuid.UUID, user_id: uuid.UUID) -> None:
+async def admin_delete(
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    actor_permissions: frozenset[str],
+    actor_is_superadmin: bool,
+    user_id: uuid.UUID,
+) -> None:
     user = await load_user(session, user_id)
     if user.id == actor_id:
         raise Forbidden("Use DELETE /users/me to delete your own account")
+    await ensure_may_manage(session, actor_permissions, actor_is_superadmin, user)
     await _ensure_not_last_superadmin(session, user)
     await revoke_all_tokens(session, user)
     await UserRepository(session).soft_delete(user)
 
 
-async def admin_restore(session: AsyncSession, user_id: uuid.UUID) -> User:
+async def admin_restore(
+    session: AsyncSession, actor_permissions: frozenset[str], actor_is_superadmin: bool, user_id: uuid.UUID
+) -> User:
     repo = UserRepository(session)
     user = await repo.get_or_404(user_id, include_deleted=True)
+    await session.refresh(user, ["role"])
+    await ensure_may_manage(session, actor_permissions, actor_is_superadmin, user)
     if user.is_deleted and await repo.by_email(user.email):
         raise Conflict("Another live account uses this email")
     await repo.restore(user)
