@@ -11,7 +11,7 @@ import typer
 
 from mosaic import __version__
 from mosaic.apidocs.cli import app as docs_app
-from mosaic.core.config import get_settings
+from mosaic.core.config import Settings, get_settings
 from mosaic.legacy.cli import app as legacy_app
 from mosaic.mock.cli import app as mock_app
 
@@ -33,6 +33,14 @@ def version() -> None:
 # about 19 MiB per hashing slot per worker); two arenas stop each thread from keeping its own.
 # Either can be overridden from the environment.
 MALLOC_TUNING = {"MALLOC_MMAP_THRESHOLD_": str(1024 * 1024), "MALLOC_ARENA_MAX": "2"}
+
+
+def forwarded_allow_ips(settings: Settings) -> str:
+    """The peers whose `X-Forwarded-For` the server believes: `TRUSTED_PROXIES`, and nobody when it
+    is empty. Left to their defaults, uvicorn and gunicorn trust loopback, so any local client
+    (or a proxy on the same host that passes the header on) could pick its own address and
+    dodge the per-IP limits; the app resolves the client with the same list."""
+    return ",".join(settings.TRUSTED_PROXIES)
 
 
 @app.command()
@@ -57,6 +65,7 @@ def serve(
             "--graceful-timeout", "30",
             "--timeout", "60",
             "--keep-alive", "5",
+            "--forwarded-allow-ips", forwarded_allow_ips(settings),
         ]  # fmt: skip
         for name, value in MALLOC_TUNING.items():
             os.environ.setdefault(name, value)
@@ -69,8 +78,8 @@ def serve(
         port=bind_port,
         reload=reload,
         log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips=",".join(settings.TRUSTED_PROXIES) or "127.0.0.1",
+        proxy_headers=bool(settings.TRUSTED_PROXIES),
+        forwarded_allow_ips=forwarded_allow_ips(settings),
         timeout_graceful_shutdown=30,
     )
 

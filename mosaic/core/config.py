@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -205,6 +206,18 @@ class Settings(BaseSettings):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
         if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
             return "sqlite+aiosqlite://" + value[len("sqlite://") :]
+        return value
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        """Addresses or CIDR networks (or `*`): a typo must stop start-up, not silently trust no one."""
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from exc
         return value
 
     @field_validator("WALLET_ENCRYPTION_KEYS")

@@ -203,9 +203,14 @@ class TrustedProxies:
     """Resolves the client address, believing `X-Forwarded-For` only from configured proxies."""
 
     def __init__(self, proxies: Iterable[str]) -> None:
-        self.networks = [ipaddress.ip_network(item, strict=False) for item in proxies]
+        items = list(proxies)
+        # `*` (as uvicorn and gunicorn read it): every peer is a proxy, for a network only a proxy can reach.
+        self.everyone = "*" in items
+        self.networks = [ipaddress.ip_network(item, strict=False) for item in items if item != "*"]
 
     def _trusted(self, address: str) -> bool:
+        if self.everyone:
+            return True
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
@@ -215,7 +220,7 @@ class TrustedProxies:
     def client_ip(self, scope: Scope) -> str:
         client = scope.get("client")
         peer = client[0] if client else "unknown"
-        if not self.networks or not self._trusted(peer):
+        if not (self.networks or self.everyone) or not self._trusted(peer):
             return peer
         forwarded = b",".join(value for name, value in scope["headers"] if name == b"x-forwarded-for")
         hops = [hop.strip() for hop in forwarded.decode("latin-1").split(",") if hop.strip()]
