@@ -146,7 +146,7 @@ class Settings(BaseSettings):
 
     # Pagination
     DEFAULT_PAGE_SIZE: int = Field(default=10, ge=1)
-    MAX_PAGE_SIZE: int = Field(default=5000, ge=1)
+    MAX_PAGE_SIZE: int = Field(default=5000, ge=1, le=1_000_000)  # the `limit` query bound
 
     # Logging
     LOG_LEVEL: LogLevel = "INFO"

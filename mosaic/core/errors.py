@@ -307,6 +307,15 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
+async def _arithmetic_error(request: Request, exc: Exception) -> JSONResponse:
+    """Values inside every declared bound may still overflow a computation (a decimal context, a
+    date range): the input's fault, so a 422 rather than a 500."""
+    logger.info("arithmetic error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return envelope_response(
+        422, "VALIDATION_ERROR", "A value is outside the range the server can compute with"
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     if is_outage(exc):
         return await _database_unavailable(request, exc)
@@ -326,6 +335,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(DBAPIError, _dbapi_error)
+    app.add_exception_handler(ArithmeticError, _arithmetic_error)
     app.add_exception_handler(Exception, _unhandled)
 
 

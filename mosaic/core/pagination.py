@@ -13,6 +13,12 @@ from mosaic.core.deps import SettingsDep
 
 T = TypeVar("T")
 
+# The largest integer every JSON client reads exactly (JavaScript's Number.MAX_SAFE_INTEGER): the
+# bound of any count or offset a client sends, declared in the schema and checked on input.
+MAX_SAFE_INTEGER = 2**53 - 1
+# A page size above this is refused (below it, sizes over MAX_PAGE_SIZE are clamped, as seed 003 asks).
+MAX_LIMIT = 1_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class PageParams:
@@ -27,10 +33,11 @@ async def page_params(
         int | None,
         Query(
             ge=1,
+            le=MAX_LIMIT,
             description="Page size (default DEFAULT_PAGE_SIZE); clamped to MAX_PAGE_SIZE.",
         ),
     ] = None,
-    offset: Annotated[int, Query(ge=0, description="Number of items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_SAFE_INTEGER, description="Number of items to skip.")] = 0,
     sort: Annotated[
         str | None,
         Query(

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mosaic.core.pagination import MAX_SAFE_INTEGER
+
 SubscriptionStatus = Literal["active", "expired", "cancelled"]
 
 
@@ -21,7 +23,7 @@ class PlanFeature(BaseModel):
 
 
 class PlanLimit(PlanFeature):
-    value: int = Field(ge=0, examples=[3])
+    value: int = Field(ge=0, le=MAX_SAFE_INTEGER, examples=[3])
 
 
 class PlanIn(BaseModel):

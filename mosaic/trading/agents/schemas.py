@@ -9,14 +9,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from mosaic.trading.common import DecimalString, NonNegativeAmount, check_config_size
+from mosaic.trading.common import Amount, DecimalString, check_config_size
 
 AgentProvider = Literal["offline", "openai", "anthropic", "deepseek", "openai_compatible"]
 Capability = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9_-]{1,32}$")
 ]
 Config = Annotated[dict[str, Any], AfterValidator(check_config_size)]
-Cost = Annotated[NonNegativeAmount, Field(le=Decimal("1000000"))]
+# Below a million per call (6 integer digits), so the schema can state the limit as a pattern.
+Cost = Annotated[Decimal, Amount(6, positive=False)]
 
 
 class AgentIn(BaseModel):

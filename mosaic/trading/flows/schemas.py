@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from mosaic.core.pagination import MAX_SAFE_INTEGER
 from mosaic.providers.ai import AIConfig
 from mosaic.trading.common import DecimalString, check_config_size
 
@@ -92,7 +93,10 @@ class FlowOut(BaseModel):
     updated_at: datetime
 
 
-InputValue = str | int | float | bool | None
+# Numbers a template may receive: bounded like every numeric input, to what JSON clients read exactly.
+_Integer = Annotated[int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
+_Number = Annotated[float, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER, allow_inf_nan=False)]
+InputValue = str | _Integer | _Number | bool | None
 
 
 def check_run_input(value: dict[str, InputValue]) -> dict[str, InputValue]:
