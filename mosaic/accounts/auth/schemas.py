@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mosaic.core.envelope import Envelope
+from mosaic.core.params import Email
 from mosaic.core.security import PASSWORD_MAX_LENGTH, password_problem
 
 
@@ -20,7 +21,7 @@ def _policy(value: str) -> str:
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr = Field(max_length=320, examples=["jane.doe@example.com"])
+    email: Email = Field(examples=["jane.doe@example.com"])
     password: str = Field(min_length=8, max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery"])
     first_name: str = Field(min_length=1, max_length=100, examples=["Jane"])
     last_name: str = Field(min_length=1, max_length=100, examples=["Doe"])
@@ -32,7 +33,7 @@ class RegisterIn(BaseModel):
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr = Field(max_length=320, examples=["jane.doe@example.com"])
+    email: Email = Field(examples=["jane.doe@example.com"])
     # Any length up to the cap: old accounts may predate today's policy.
     password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery"])
 
@@ -46,7 +47,7 @@ class RefreshIn(BaseModel):
 class EmailIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr = Field(max_length=320, examples=["jane.doe@example.com"])
+    email: Email = Field(examples=["jane.doe@example.com"])
 
 
 class ResetPasswordIn(BaseModel):

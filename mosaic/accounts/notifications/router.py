@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter
 
@@ -12,7 +13,8 @@ from mosaic.accounts.notifications.schemas import MarkedCount, NotificationOut, 
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
+from mosaic.core.params import QueryFlag
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -24,7 +26,10 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
     responses=error_responses(401),
 )
 async def list_notifications(
-    session: SessionDep, user: CurrentUser, page: Pagination, unread: bool | None = None
+    session: SessionDep,
+    user: CurrentUser,
+    page: Annotated[PageParams, service.NotificationRepository.pagination],
+    unread: QueryFlag | None = None,
 ) -> Envelope[Page[NotificationOut]]:
     items, total = await service.list_mine(session, user.id, page, unread)
     return ok(

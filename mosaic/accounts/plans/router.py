@@ -21,14 +21,16 @@ from mosaic.core.cache import cache_key, get_or_set, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
 
 plans_router = APIRouter(prefix="/plans", tags=["plans"])
 subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
 
 
 @plans_router.get("", response_model=Envelope[Page[PlanOut]], summary="List plans (public)")
-async def list_plans(session: SessionDep, page: Pagination, request: Request) -> Envelope[Page[PlanOut]]:
+async def list_plans(
+    session: SessionDep, page: Annotated[PageParams, service.PlanRepository.pagination], request: Request
+) -> Envelope[Page[PlanOut]]:
     """Cached (public catalogue, same for every caller); any write to plans invalidates it."""
 
     async def load() -> Page[PlanOut]:
@@ -109,7 +111,7 @@ async def delete_plan(plan_id: uuid.UUID, session: SessionDep) -> Envelope[None]
 async def my_plans(
     session: SessionDep,
     user: CurrentUser,
-    page: Pagination,
+    page: Annotated[PageParams, service.UserPlanRepository.pagination],
     status_filter: Annotated[
         str | None, Query(alias="status", pattern="^(active|expired|cancelled)$")
     ] = None,

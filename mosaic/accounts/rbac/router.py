@@ -23,7 +23,8 @@ from mosaic.accounts.users.service import users_with_role
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
+from mosaic.core.params import QueryFlag
 
 permissions_router = APIRouter(prefix="/permissions", tags=["permissions"])
 roles_router = APIRouter(prefix="/roles", tags=["roles"])
@@ -46,7 +47,10 @@ def role_out(role: Role) -> RoleOut:
     dependencies=[Depends(require_permission("permissions", "read"))],
 )
 async def list_permissions(
-    session: SessionDep, page: Pagination, resource: str | None = None, include_deleted: bool = False
+    session: SessionDep,
+    page: Annotated[PageParams, service.PermissionRepository.pagination],
+    resource: str | None = None,
+    include_deleted: QueryFlag = False,
 ) -> Envelope[Page[PermissionOut]]:
     items, total = await service.list_permissions(session, page, resource, include_deleted)
     return ok(
@@ -114,7 +118,9 @@ async def delete_permission(permission_id: uuid.UUID, session: SessionDep) -> En
     dependencies=[Depends(require_permission("roles", "read"))],
 )
 async def list_roles(
-    session: SessionDep, page: Pagination, include_deleted: bool = False
+    session: SessionDep,
+    page: Annotated[PageParams, service.RoleRepository.pagination],
+    include_deleted: QueryFlag = False,
 ) -> Envelope[Page[RoleOut]]:
     roles, total = await service.list_roles(session, page, include_deleted)
     return ok(Page[RoleOut].build([role_out(r) for r in roles], total, page), "Roles retrieved successfully")

@@ -15,7 +15,8 @@ from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, 
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
+from mosaic.core.params import QueryFlag
 from mosaic.providers.storage import StorageDep, StorageProvider
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -104,14 +105,14 @@ async def delete_me(session: SessionDep, principal: CurrentPrincipal) -> Envelop
 )
 async def list_users(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.UserRepository.pagination],
     email: Annotated[str | None, Query(max_length=320, description="Substring of the email")] = None,
     role: Annotated[str | None, Query(max_length=64, description="Role name")] = None,
-    is_verified: bool | None = None,
-    is_active: bool | None = None,
+    is_verified: QueryFlag | None = None,
+    is_active: QueryFlag | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-    include_deleted: bool = False,
+    include_deleted: QueryFlag = False,
 ) -> Envelope[Page[AdminUserOut]]:
     users, total = await service.list_users(
         session,

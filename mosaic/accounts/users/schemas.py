@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Self
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from mosaic.accounts.rbac.schemas import RoleSummary
 from mosaic.accounts.users.models import User
@@ -93,8 +93,8 @@ class UserUpdateMe(ProfileFields):
 
 
 class AdminUserUpdate(ProfileFields):
-    is_active: bool | None = None
-    is_verified: bool | None = None
+    is_active: StrictBool | None = None
+    is_verified: StrictBool | None = None
     role_id: uuid.UUID | None = None
 
 

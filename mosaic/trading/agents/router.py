@@ -11,7 +11,8 @@ from mosaic.accounts.deps import CurrentPrincipal, require_permission
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
+from mosaic.core.params import QueryFlag
 from mosaic.trading.agents import service
 from mosaic.trading.agents.schemas import AgentIn, AgentOut, AgentProvider, AgentUpdate
 
@@ -31,12 +32,12 @@ MANAGE = "agents:read"
 )
 async def list_agents(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.AgentRepository.pagination],
     principal: CurrentPrincipal,
     name: Annotated[str | None, Query(max_length=100, description="Substring of the name")] = None,
     provider: AgentProvider | None = None,
-    is_active: bool | None = None,
-    include_deleted: bool = False,
+    is_active: QueryFlag | None = None,
+    include_deleted: QueryFlag = False,
 ) -> Envelope[Page[AgentOut]]:
     items, total = await service.list_agents(
         session,

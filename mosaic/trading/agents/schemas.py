@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from mosaic.trading.common import Amount, DecimalString, check_config_size
 
@@ -29,7 +29,7 @@ class AgentIn(BaseModel):
     capabilities: list[Capability] = Field(default_factory=list, max_length=50, examples=[["analysis"]])
     cost_per_call: Cost = Field(default=Decimal("0.00000000"), examples=["0.0150"])
     config: Config = Field(default_factory=dict, examples=[{"temperature": 0.2}])
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class AgentUpdate(BaseModel):
@@ -41,7 +41,7 @@ class AgentUpdate(BaseModel):
     capabilities: list[Capability] | None = Field(default=None, max_length=50)
     cost_per_call: Cost | None = None
     config: Config | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class AgentOut(BaseModel):

@@ -12,7 +12,8 @@ from mosaic.accounts.deps import CurrentPrincipal, CurrentUser, Principal, requi
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
+from mosaic.core.params import QueryFlag
 from mosaic.trading.prompts import service
 from mosaic.trading.prompts.schemas import (
     CATEGORY_PATTERN,
@@ -38,11 +39,11 @@ Deleter = Annotated[Principal, Depends(require_permission("prompts", "delete"))]
 )
 async def list_prompts(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.PromptRepository.pagination],
     principal: CurrentPrincipal,
     category: Annotated[str | None, Query(pattern=CATEGORY_PATTERN)] = None,
-    is_public: bool | None = None,
-    mine: bool = False,
+    is_public: QueryFlag | None = None,
+    mine: QueryFlag = False,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
 ) -> Envelope[Page[PromptOut]]:
     items, total = await service.list_prompts(

@@ -13,7 +13,8 @@ from mosaic.accounts.plans.limits import require_within_limit
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
+from mosaic.core.params import QueryFlag
 from mosaic.trading.user_wallets import service
 from mosaic.trading.user_wallets.crypto import CredentialCipher
 from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
@@ -41,11 +42,11 @@ CipherDep = Annotated[CredentialCipher, Depends(get_cipher)]
 )
 async def list_user_wallets(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.UserWalletRepository.pagination],
     user: CurrentUser,
     cipher: CipherDep,
     wallet_id: uuid.UUID | None = None,
-    is_active: bool | None = None,
+    is_active: QueryFlag | None = None,
 ) -> Envelope[Page[UserWalletOut]]:
     rows, total = await service.list_connections(
         session, user.id, page, wallet_id=wallet_id, is_active=is_active

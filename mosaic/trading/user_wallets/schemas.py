@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StringConstraints
 
 from mosaic.trading.common import DecimalString
 from mosaic.trading.wallets.schemas import WalletSummary
@@ -29,7 +29,7 @@ class UserWalletIn(BaseModel):
 
     wallet_id: uuid.UUID
     credentials: Credentials
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class UserWalletUpdate(BaseModel):
@@ -38,7 +38,7 @@ class UserWalletUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     credentials: Credentials | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class UserWalletOut(BaseModel):

@@ -11,7 +11,8 @@ from mosaic.accounts.deps import CurrentPrincipal, require_permission
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
+from mosaic.core.params import QueryFlag
 from mosaic.trading.wallets import service
 from mosaic.trading.wallets.schemas import WalletIn, WalletOut, WalletType, WalletUpdate
 
@@ -31,13 +32,13 @@ MANAGE = "wallets:read"
 )
 async def list_wallets(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.WalletRepository.pagination],
     principal: CurrentPrincipal,
     name: Annotated[str | None, Query(max_length=100, description="Substring of the name")] = None,
     type: WalletType | None = None,
     provider: Annotated[str | None, Query(max_length=64)] = None,
-    is_active: bool | None = None,
-    include_deleted: bool = False,
+    is_active: QueryFlag | None = None,
+    include_deleted: QueryFlag = False,
 ) -> Envelope[Page[WalletOut]]:
     items, total = await service.list_wallets(
         session,
