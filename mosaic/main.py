@@ -155,6 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         description="Mosaic API. Every response is the envelope `{status_code, message, data, error}`.",
         telemetry=None if settings.OPENTELEMETRY_ENABLED else _NO_TELEMETRY,
+        # Off in production unless DOCS_ENABLED: the schema maps every route for an attacker.
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -196,7 +200,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BackgroundJobsMiddleware)
 
     app.include_router(health_router)
-    app.include_router(metrics_router)
+    if settings.METRICS_ENABLED:
+        app.include_router(metrics_router)
     if isinstance(storage, LocalStorage):
         app.mount("/media", StaticFiles(directory=storage.root, check_dir=False), name="media")
     for domain in domains:

@@ -48,7 +48,15 @@ from mosaic.core.errors import RateLimited
 logger = logging.getLogger("mosaic.ratelimit")
 
 CREDENTIAL_ACTIONS = frozenset(
-    {"login", "refresh", "forgot-password", "reset-password", "resend-verification", "oauth-callback"}
+    {
+        "login",
+        "refresh",
+        "forgot-password",
+        "reset-password",
+        "resend-verification",
+        "oauth-callback",
+        "register",
+    }
 )
 
 
@@ -238,6 +246,9 @@ class RateLimiter:
         self.general_item: RateLimitItem = parse(f"{settings.RATE_LIMIT_PER_MINUTE}/minute")
         self.account_item: RateLimitItem = parse(settings.AUTH_RATE_LIMIT_PER_ACCOUNT)
         self.ip_item: RateLimitItem = parse(settings.AUTH_RATE_LIMIT_PER_IP)
+        # Actions with a per-IP limit of their own (the others share AUTH_RATE_LIMIT_PER_IP).
+        self.ip_items: dict[str, RateLimitItem] = {"register": parse(settings.REGISTRATION_RATE_LIMIT)}
+        self.reset_email_item: RateLimitItem = parse(f"{settings.RESET_EMAILS_PER_DAY}/day")
         self.proxies = TrustedProxies(settings.TRUSTED_PROXIES)
         self.local = MemoryMovingWindow()
         self.shared = (
@@ -278,7 +289,8 @@ class RateLimiter:
     async def check_credential(self, request: Request, action: str, account: str | None) -> None:
         """Per-account and per-IP limits of one credential action; in-process when Redis is down."""
         assert action in CREDENTIAL_ACTIONS, action
-        keys = [(self.ip_item, f"auth:{action}:ip:{self.proxies.client_ip(request.scope)}")]
+        ip_item = self.ip_items.get(action, self.ip_item)
+        keys = [(ip_item, f"auth:{action}:ip:{self.proxies.client_ip(request.scope)}")]
         if account:
             digest = hashlib.sha256(account.strip().lower().encode()).hexdigest()[:32]
             keys.append((self.account_item, f"auth:{action}:account:{digest}"))
@@ -293,6 +305,14 @@ class RateLimiter:
                     "Too many attempts, try again later",
                     headers={"Retry-After": str(state.retry_after()), **state.headers()},
                 )
+
+    async def take(self, item: RateLimitItem, key: str) -> bool:
+        """Count one use of a quota (`item` per `key`); False once it is used up. Shared through
+        Redis when it answers, per process otherwise (a quota must still hold during an outage)."""
+        result = await self._shared_hit(item, f"quota:{key}")
+        if result is None:
+            result = await self.local.hit(item, f"quota:{key}")
+        return result[0]
 
     async def reset(self) -> None:
         """Forget every counter (tests and `mosaic` maintenance only)."""

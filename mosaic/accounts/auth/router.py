@@ -39,7 +39,9 @@ ACCEPTED = Accepted(detail="If the address belongs to an account, an email is on
 async def get_auth_service(
     session: SessionDep, settings: SettingsDep, database: DatabaseDep, request: Request
 ) -> AuthService:
-    return AuthService(session, settings, database, get_jobs(request))
+    return AuthService(
+        session, settings, database, get_jobs(request), getattr(request.app.state, "limiter", None)
+    )
 
 
 Auth = Annotated[AuthService, Depends(get_auth_service)]
@@ -58,7 +60,8 @@ def _no_store(response: Response) -> None:
     summary="Register a new account",
     responses=error_responses(400),
 )
-async def register(body: RegisterIn, auth: Auth) -> Envelope[UserOut]:
+async def register(body: RegisterIn, auth: Auth, request: Request) -> Envelope[UserOut]:
+    await limit_credentials(request, "register")
     user = await auth.register(body)
     return created(UserOut.of(user), "User registered successfully")
 
