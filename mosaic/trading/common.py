@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, PlainSerializer
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, core_schema
+from pydantic import BaseModel, PlainSerializer
 from sqlalchemy import Float, String, UnaryExpression, cast
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -25,6 +21,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.types import Numeric, TypeDecorator, TypeEngine
 
 from mosaic.core.errors import Conflict, NotFound
+from mosaic.core.params import Amount
 from mosaic.core.repository import Repository
 
 M = TypeVar("M", bound=DeclarativeBase)
@@ -57,82 +54,9 @@ def fixed_point(value: Decimal) -> str:
 DecimalString = Annotated[Decimal, PlainSerializer(fixed_point, return_type=str, when_used="json")]
 
 
-def _amount_pattern(integer_digits: int, *, positive: bool) -> str:
-    """A plain decimal string: no sign, exponent, spaces or `_`, at most `integer_digits` digits
-    before the point and SCALE after it; `positive` also excludes every spelling of zero."""
-    decimals = f"(?:\\.[0-9]{{1,{SCALE}}})?"
-    whole = f"[1-9][0-9]{{0,{integer_digits - 1}}}{decimals}"
-    if not positive:
-        return f"^(?:0{decimals}|{whole})$"
-    fractions = "|".join(f"0{{{zeros}}}[1-9][0-9]{{0,{SCALE - 1 - zeros}}}" for zeros in range(SCALE))
-    return f"^(?:{whole}|0\\.(?:{fractions}))$"
-
-
-@dataclass(frozen=True)
-class Amount:
-    """An input amount, parsed as strictly as its schema says: a plain decimal string (see
-    `_amount_pattern`) or a whole JSON number. A fractional JSON number is refused: a float
-    cannot carry 8 exact decimals (`0.1 + 0.2` arrives with 17). Normalised to 8 decimals.
-    Used as `Annotated[Decimal, Amount(...)]`, so the schema and the parser come from one place.
-    """
-
-    integer_digits: int
-    positive: bool
-
-    @property
-    def pattern(self) -> str:
-        return _amount_pattern(self.integer_digits, positive=self.positive)
-
-    def _parse(self, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError("an amount is a decimal string or a whole number")
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValueError('send a fractional amount as a decimal string, e.g. "0.25"')
-            value = int(value)
-        if isinstance(value, int):
-            return Decimal(value)
-        if isinstance(value, str):
-            if not re.fullmatch(self.pattern, value):
-                raise ValueError(
-                    f"an amount is a decimal string with at most {self.integer_digits} digits before "
-                    f"the point and {SCALE} after it{', greater than zero' if self.positive else ''}"
-                )
-            return Decimal(value)
-        return value
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        largest = Decimal(10**self.integer_digits) - QUANTUM
-        decimal = core_schema.decimal_schema(
-            gt=Decimal(0) if self.positive else None,
-            ge=None if self.positive else Decimal(0),
-            le=largest,
-            max_digits=self.integer_digits + SCALE,
-            decimal_places=SCALE,
-            allow_inf_nan=False,
-        )
-        return core_schema.no_info_after_validator_function(
-            quantize, core_schema.no_info_before_validator_function(self._parse, decimal)
-        )
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        return {
-            "anyOf": [
-                {"type": "string", "pattern": self.pattern},
-                {
-                    "type": "integer",
-                    "minimum": 1 if self.positive else 0,
-                    "maximum": 10**self.integer_digits - 1,
-                },
-            ]
-        }
-
-
 # Input amounts: at most 20 digits and 8 decimals, finite, normalised to 8 decimals.
-PositiveAmount = Annotated[Decimal, Amount(12, positive=True)]
-NonNegativeAmount = Annotated[Decimal, Amount(12, positive=False)]
+PositiveAmount = Annotated[Decimal, Amount(12, positive=True, precision=AMOUNT_PRECISION)]
+NonNegativeAmount = Annotated[Decimal, Amount(12, positive=False, precision=AMOUNT_PRECISION)]
 
 
 class DecimalAmount(TypeDecorator[Decimal]):

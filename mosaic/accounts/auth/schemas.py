@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from mosaic.core.envelope import Envelope
-from mosaic.core.params import Email
-from mosaic.core.security import PASSWORD_MAX_LENGTH, password_problem
-
-
-def _policy(value: str) -> str:
-    problem = password_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
+from mosaic.core.params import Email, NewPassword
+from mosaic.core.security import PASSWORD_MAX_LENGTH
 
 
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email = Field(examples=["jane.doe@example.com"])
-    password: str = Field(min_length=8, max_length=PASSWORD_MAX_LENGTH, examples=["correct horse battery"])
+    password: NewPassword = Field(examples=["correct horse battery"])
     first_name: str = Field(min_length=1, max_length=100, examples=["Jane"])
     last_name: str = Field(min_length=1, max_length=100, examples=["Doe"])
     locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", examples=["en"])
-
-    _password = field_validator("password")(_policy)
 
 
 class LoginIn(BaseModel):
@@ -61,9 +52,7 @@ class ChangePasswordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
-    new_password: str = Field(min_length=8, max_length=PASSWORD_MAX_LENGTH)
-
-    _password = field_validator("new_password")(_policy)
+    new_password: NewPassword
 
 
 class TokenPair(BaseModel):

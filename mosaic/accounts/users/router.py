@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
@@ -16,7 +15,7 @@ from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
 from mosaic.core.pagination import Page, PageParams
-from mosaic.core.params import QueryFlag
+from mosaic.core.params import DateTimeParam, QueryFlag
 from mosaic.providers.storage import StorageDep, StorageProvider
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -110,8 +109,8 @@ async def list_users(
     role: Annotated[str | None, Query(max_length=64, description="Role name")] = None,
     is_verified: QueryFlag | None = None,
     is_active: QueryFlag | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: DateTimeParam | None = None,
+    created_to: DateTimeParam | None = None,
     include_deleted: QueryFlag = False,
 ) -> Envelope[Page[AdminUserOut]]:
     users, total = await service.list_users(

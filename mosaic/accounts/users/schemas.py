@@ -63,9 +63,20 @@ class Birthday(BaseModel):
 
 
 class PhoneNumber(BaseModel):
-    """Both parts or neither (seed 003)."""
+    """Both parts or neither (seed 003); the schema states the rule too."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["country_code", "mobile_number"],
+                    "properties": {"country_code": {"type": "string"}, "mobile_number": {"type": "string"}},
+                },
+                {"properties": {"country_code": {"type": "null"}, "mobile_number": {"type": "null"}}},
+            ]
+        },
+    )
 
     country_code: str | None = Field(default=None, pattern=r"^\+[1-9]\d{0,3}$", examples=["+63"])
     mobile_number: str | None = Field(default=None, pattern=r"^\d{4,15}$", examples=["9171234567"])

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from mosaic.trading.common import Amount, DecimalString, check_config_size
+from mosaic.core.params import Amount
+from mosaic.trading.common import DecimalString, check_config_size
 
 AgentProvider = Literal["offline", "openai", "anthropic", "deepseek", "openai_compatible"]
 Capability = Annotated[

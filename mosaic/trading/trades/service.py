@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.core.database import utcnow
-from mosaic.core.errors import Conflict, InvalidInput
+from mosaic.core.errors import Conflict, ValidationFailed
 from mosaic.core.pagination import PageParams
 from mosaic.trading.agents.service import usable_agent
 from mosaic.trading.common import AMOUNT_PRECISION, QUANTUM
@@ -49,7 +49,7 @@ def profit_loss(side: str, entry: Decimal, exit_: Decimal, quantity: Decimal, le
 
 def range_filters(executed_from: datetime | None, executed_to: datetime | None) -> list[ColumnElement[bool]]:
     if executed_from and executed_to and executed_from > executed_to:
-        raise InvalidInput(
+        raise ValidationFailed(  # a rule across two fields: the schema cannot state it
             "executed_from is after executed_to",
             details=[
                 {

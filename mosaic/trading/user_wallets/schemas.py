@@ -19,6 +19,8 @@ Credentials = Annotated[
         min_length=1,
         max_length=20,
         description="API key, secret, passphrase, address...; stored encrypted, returned masked.",
+        # Only names matching the pattern: the schema says so, as the server does.
+        json_schema_extra={"additionalProperties": False},
         examples=[{"api_key": "AKIA-EXAMPLE-1234", "api_secret": "s3cr3t-example-abcd"}],
     ),
 ]
