@@ -49,8 +49,7 @@ async def test_clearing_the_phone_number_with_null(client, user_a: Account):
         {"phone_number": {"country_code": "+63"}},
         {"phone_number": {"mobile_number": "9171234567"}},
         {"phone_number": {"country_code": "63", "mobile_number": "9171234567"}},
-        {"birthday": {"day": 30, "month": 2, "year": 2001}},
-        {"birthday": {"day": 1, "month": 1, "year": 2099}},
+        {"birthday": {"day": 32, "month": 2, "year": 2001}},
         {"first_name": ""},
         {"first_name": "x" * 101},
         {"locale": "english"},
@@ -60,6 +59,17 @@ async def test_update_user_with_invalid_data_returns_422(client, user_a: Account
     response = await client.put(f"{USERS}/me", json=body, headers=user_a.headers)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "birthday", [{"day": 30, "month": 2, "year": 2001}, {"day": 1, "month": 1, "year": 2099}]
+)
+async def test_a_birthday_that_is_no_real_past_date_is_a_400(client, user_a: Account, birthday):
+    """Within the schema's bounds but not a date (or in the future): a business rule, 400."""
+    response = await client.put(f"{USERS}/me", json={"birthday": birthday}, headers=user_a.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert response.json()["error"]["details"][0]["field"] == "birthday"
 
 
 async def test_phone_number_without_country_code_returns_422(client, user_a: Account):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from pathlib import Path
 
 import httpx
@@ -48,3 +50,29 @@ def test_a_malformed_trusted_proxy_stops_start_up():
     with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
         make_settings(TRUSTED_PROXIES="10.0.0.0/8,not-an-ip")
     assert make_settings(TRUSTED_PROXIES="*").TRUSTED_PROXIES == ["*"]
+
+
+async def test_sigterm_under_load_completes_in_flight_requests_and_their_jobs(tmp_path: Path):
+    """Graceful shutdown: requests already accepted when SIGTERM arrives all answer (no reset),
+    and the in-process jobs they queued (registration emails) still run before the exit."""
+    with serving(tmp_path, PASSWORD_HASH_CONCURRENCY="1", AUTO_VERIFY_EMAIL="false") as (process, base):
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            emails = [f"drain-{n}@example.com" for n in range(8)]
+            body = {"password": "Drain-Passw0rd-Long", "first_name": "D", "last_name": "R"}
+            # Each registration hashes a password, one at a time: the last ones are still queued
+            # inside the server when the signal arrives.
+            requests = [
+                asyncio.create_task(client.post("/api/v1/auth/register", json={"email": email, **body}))
+                for email in emails
+            ]
+            await asyncio.sleep(0.15)
+            process.send_signal(signal.SIGTERM)
+            responses = await asyncio.gather(*requests, return_exceptions=True)
+        assert all(isinstance(r, httpx.Response) for r in responses), responses
+        assert [r.status_code for r in responses if isinstance(r, httpx.Response)] == [201] * len(emails)
+        # uvicorn drains, runs the lifespan shutdown, then re-raises the signal it caught.
+        assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+    outbox = tmp_path / "outbox"
+    for email in emails:
+        sent = [p for p in outbox.glob("verification-*.eml") if email in p.read_text(errors="replace")]
+        assert sent, f"the verification email of {email} was lost in the shutdown"

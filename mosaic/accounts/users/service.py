@@ -26,7 +26,14 @@ from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserUpdate, ProfileFields
 from mosaic.core.config import Settings
 from mosaic.core.database import on_commit, utcnow
-from mosaic.core.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge
+from mosaic.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
 from mosaic.providers.storage import StorageProvider
@@ -93,6 +100,14 @@ def apply_profile(user: User, data: ProfileFields) -> dict[str, Any]:
     if "bio" in given and given["bio"] is None:
         values["bio"] = None
     if "birthday" in given:
+        problem = data.birthday.problem() if data.birthday else None
+        if problem:
+            raise ValidationFailed(
+                problem,
+                details=[
+                    {"field": "birthday", "location": "body", "message": problem, "type": "value_error"}
+                ],
+            )
         values["birthday"] = data.birthday.to_date() if data.birthday else None
     if "phone_number" in given:
         phone = data.phone_number
@@ -312,8 +327,8 @@ async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise PayloadTooLarge(f"Avatar is larger than {max_bytes // (1024 * 1024)} MB")
         chunks.append(chunk)
-    if size == 0:
-        raise InvalidInput("The file is empty", code="INVALID_IMAGE")
+    if size == 0:  # no bytes are no image: the same answer as any other non-image content
+        raise UnsupportedMediaType("The file is empty", code="UNSUPPORTED_IMAGE")
     return b"".join(chunks)
 
 
