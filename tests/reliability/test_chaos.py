@@ -20,7 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
+from mosaic.main import create_app
 from tests.accounts.conftest import Account, new_account
+from tests.conftest import make_settings, running
+from tests.reliability.pg import OwnDatabase
 from tests.reliability.serve import free_port
 
 CLIENTS = 4
@@ -130,3 +133,48 @@ async def test_an_unreachable_broker_is_not_an_error(make_client: Any):
     assert set(statuses) <= {200, 202}, statuses
     ready = await client.get("/health/ready")
     assert ready.status_code == 200 and ready.json()["data"]["degraded"] == ["broker"]
+
+
+@pytest.mark.postgres
+async def test_postgres_refusing_connections_then_pool_exhausted_under_load(
+    own_database: tuple[OwnDatabase, str], tmp_path: Path
+):
+    """The database stops accepting connections, comes back, then the pool is held empty, all
+    while clients read and write: only 2xx or 503, and every acknowledged trade is stored."""
+    database, url = own_database
+    settings = make_settings(
+        DATABASE_URL=url,
+        AUTH_CACHE_TTL_SECONDS=0,
+        DB_POOL_SIZE=3,
+        DB_MAX_OVERFLOW=0,
+        DB_POOL_TIMEOUT_SECONDS=0.3,
+        EMAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
+    )
+    app = create_app(settings)
+    async with running(app) as client:
+        accounts = [await new_account(client) for _ in range(CLIENTS)]
+        statuses: Counter[int] = Counter()
+        written: list[str] = []
+
+        async def chaos() -> None:
+            await asyncio.sleep(0.05)
+            await database.execute('ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
+            await database.terminate()
+            await asyncio.sleep(0.3)
+            await database.execute('ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+            await asyncio.sleep(0.1)
+            held = [await app.state.database.engine.connect() for _ in range(3)]
+            await asyncio.sleep(0.5)
+            for connection in held:
+                await connection.close()
+
+        await asyncio.gather(chaos(), *(_load(client, account, statuses, written) for account in accounts))
+        assert set(statuses) <= {200, 201, 503}, statuses
+        assert statuses[503] > 0, statuses  # the faults were felt ...
+        assert statuses[200] + statuses[201] > 0
+        seen: set[str] = set()
+        for account in accounts:  # ... and recovery needed no restart
+            page = await client.get("/api/v1/trades", params={"limit": 100}, headers=account.headers)
+            assert page.status_code == 200, page.text
+            seen |= {item["id"] for item in page.json()["data"]["items"]}
+        assert set(written) <= seen

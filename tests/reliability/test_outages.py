@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import make_url
 
 from mosaic.core.errors import OutageLog
-from mosaic.core.migrations import run_alembic
 from mosaic.core.security import TokenPurpose, issue_token
 from mosaic.main import create_app
-from tests.conftest import TEST_DATABASE_URL, drop_pg_database, make_settings, running
+from tests.conftest import make_settings, running
+from tests.reliability.pg import OwnDatabase
 
 CLOSED_PORT_URL = "postgresql+asyncpg://mosaic@127.0.0.1:1/none"
 
@@ -95,67 +93,6 @@ def test_outage_log_folds_repeats_into_a_count(caplog: pytest.LogCaptureFixture)
     log.interval = 0  # the interval is over: the next report says how many were folded in
     log.report(ConnectionRefusedError(111, "refused"), "GET /x")
     assert caplog.records[-1].getMessage().endswith("49 more since the last report")
-
-
-# -- PostgreSQL: a database of our own, closed and reopened --------------------------------------
-async def _admin_connection() -> Any:
-    import asyncpg
-
-    assert TEST_DATABASE_URL
-    url = make_url(make_settings(DATABASE_URL=TEST_DATABASE_URL).DATABASE_URL)
-    return await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database="postgres"
-    )
-
-
-class OwnDatabase:
-    """A database (and a login role owning it) that only this module uses, so it may be broken."""
-
-    def __init__(self, label: str) -> None:
-        suffix = uuid.uuid4().hex[:8]
-        self.name = f"mosaic_outage_{label}_{suffix}"
-        self.role = f"mosaic_outage_{suffix}"
-
-    async def create(self) -> str:
-        admin = await _admin_connection()
-        try:
-            await admin.execute(f'CREATE ROLE "{self.role}" LOGIN')
-            await admin.execute(f'CREATE DATABASE "{self.name}" OWNER "{self.role}"')
-        finally:
-            await admin.close()
-        assert TEST_DATABASE_URL
-        base = make_url(make_settings(DATABASE_URL=TEST_DATABASE_URL).DATABASE_URL)
-        return base.set(database=self.name, username=self.role, password=None).render_as_string(
-            hide_password=False
-        )
-
-    async def execute(self, *statements: str) -> None:
-        admin = await _admin_connection()
-        try:
-            for statement in statements:
-                await admin.execute(statement.format(db=self.name, role=self.role))
-        finally:
-            await admin.close()
-
-    async def terminate(self) -> None:
-        await self.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'")
-
-    async def drop(self) -> None:
-        assert TEST_DATABASE_URL
-        await self.execute('ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
-        await drop_pg_database(TEST_DATABASE_URL, self.name)
-        await self.execute('DROP ROLE IF EXISTS "{role}"')
-
-
-@pytest.fixture
-async def own_database() -> AsyncIterator[tuple[OwnDatabase, str]]:
-    database = OwnDatabase("db")
-    url = await database.create()
-    try:
-        await run_alembic(make_settings(DATABASE_URL=url), "upgrade")
-        yield database, url
-    finally:
-        await database.drop()
 
 
 @pytest.mark.postgres
