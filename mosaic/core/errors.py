@@ -344,7 +344,9 @@ async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     is a bug."""
     assert isinstance(exc, DBAPIError)
     if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT:
-        return envelope_response(422, "VALIDATION_ERROR", "Text contains characters that cannot be stored")
+        # A 400 like other rules the schema cannot state (a JSON string may hold a NUL; the
+        # database may not): 422 stays the answer for input the schema itself refuses.
+        return envelope_response(400, "VALIDATION_ERROR", "Text contains characters that cannot be stored")
     return await _unhandled(request, exc)
 
 

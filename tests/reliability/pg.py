@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import make_url
 
+from mosaic.core.config import Settings
 from mosaic.core.migrations import run_alembic
 from tests.conftest import TEST_DATABASE_URL, drop_pg_database, make_settings
 
@@ -72,3 +74,16 @@ async def own_database() -> AsyncIterator[tuple[OwnDatabase, str]]:
         yield database, url
     finally:
         await database.drop()
+
+
+def breakable_settings(url: str, tmp: Path, pool_size: int) -> Settings:
+    """An app on the own database with a small pool that times out fast and no principal cache,
+    so every request needs the database and an exhausted pool shows within a fraction of a second."""
+    return make_settings(
+        DATABASE_URL=url,
+        AUTH_CACHE_TTL_SECONDS=0,
+        DB_POOL_SIZE=pool_size,
+        DB_MAX_OVERFLOW=0,
+        DB_POOL_TIMEOUT_SECONDS=0.3,
+        EMAIL_OUTBOX_DIR=str(tmp / "outbox"),
+    )

@@ -22,8 +22,8 @@ import pytest
 
 from mosaic.main import create_app
 from tests.accounts.conftest import Account, new_account
-from tests.conftest import make_settings, running
-from tests.reliability.pg import OwnDatabase
+from tests.conftest import running
+from tests.reliability.pg import OwnDatabase, breakable_settings
 from tests.reliability.serve import free_port
 
 CLIENTS = 4
@@ -142,14 +142,7 @@ async def test_postgres_refusing_connections_then_pool_exhausted_under_load(
     """The database stops accepting connections, comes back, then the pool is held empty, all
     while clients read and write: only 2xx or 503, and every acknowledged trade is stored."""
     database, url = own_database
-    settings = make_settings(
-        DATABASE_URL=url,
-        AUTH_CACHE_TTL_SECONDS=0,
-        DB_POOL_SIZE=3,
-        DB_MAX_OVERFLOW=0,
-        DB_POOL_TIMEOUT_SECONDS=0.3,
-        EMAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
-    )
+    settings = breakable_settings(url, tmp_path, pool_size=3)
     app = create_app(settings)
     async with running(app) as client:
         accounts = [await new_account(client) for _ in range(CLIENTS)]

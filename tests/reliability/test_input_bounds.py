@@ -95,3 +95,13 @@ async def test_an_arithmetic_error_from_a_handler_is_a_422(make_client: Any):
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
     assert "Traceback" not in response.text
+
+
+@pytest.mark.postgres
+async def test_text_postgresql_cannot_store_is_a_400(client: httpx.AsyncClient, user_a: Any):
+    """A NUL byte is a valid JSON string character but not storable text in PostgreSQL: a
+    business-rule 400, not a 500 (and not the 422 that means the schema refused it)."""
+    response = await client.get("/api/v1/user-prompts", params={"q": "a\x00b"}, headers=user_a.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert "\\u0000" not in response.text and "SQL" not in response.text

@@ -21,7 +21,7 @@ from mosaic.core.errors import OutageLog
 from mosaic.core.security import TokenPurpose, issue_token
 from mosaic.main import create_app
 from tests.conftest import make_settings, running
-from tests.reliability.pg import OwnDatabase
+from tests.reliability.pg import OwnDatabase, breakable_settings
 
 CLOSED_PORT_URL = "postgresql+asyncpg://mosaic@127.0.0.1:1/none"
 
@@ -100,14 +100,7 @@ async def test_postgres_outages_answer_503_and_recover(
     own_database: tuple[OwnDatabase, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
     database, url = own_database
-    settings = make_settings(
-        DATABASE_URL=url,
-        AUTH_CACHE_TTL_SECONDS=0,
-        DB_POOL_SIZE=2,
-        DB_MAX_OVERFLOW=0,
-        DB_POOL_TIMEOUT_SECONDS=0.3,
-        EMAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
-    )
+    settings = breakable_settings(url, tmp_path, pool_size=2)
     caplog.set_level(logging.INFO)
     app = create_app(settings)
     async with running(app) as client:

@@ -55,7 +55,8 @@ def test_a_malformed_trusted_proxy_stops_start_up():
 async def test_sigterm_under_load_completes_in_flight_requests_and_their_jobs(tmp_path: Path):
     """Graceful shutdown: requests already accepted when SIGTERM arrives all answer (no reset),
     and the in-process jobs they queued (registration emails) still run before the exit."""
-    with serving(tmp_path, PASSWORD_HASH_CONCURRENCY="1", AUTO_VERIFY_EMAIL="false") as (process, base):
+    limits = {"REGISTRATION_RATE_LIMIT": "1000/minute", "PASSWORD_HASH_CONCURRENCY": "1"}
+    with serving(tmp_path, AUTO_VERIFY_EMAIL="false", **limits) as (process, base):
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             emails = [f"drain-{n}@example.com" for n in range(8)]
             body = {"password": "Drain-Passw0rd-Long", "first_name": "D", "last_name": "R"}
