@@ -1,6 +1,8 @@
-"""Seed 000's mock server: `python mock_api.py [--docs DIR] [--port 8001]` serves `docs/api`.
+"""Seed 000's mock server: `python mock_api.py [--docs DIR] [--port 8001] [--lenient]`.
 
-The same app as `mosaic mock serve`; `uvicorn mock_api:app` works too.
+It serves `docs/api`: the Markdown examples that `mock/*.json` is exported from (the same bodies,
+JSON-equal), validating requests with `docs/api/openapi.json` as the real app would unless
+`--lenient`. The same app as `mosaic mock serve`; `uvicorn mock_api:app` works too.
 """
 
 from __future__ import annotations
@@ -22,8 +24,12 @@ def main() -> None:
     parser.add_argument("--docs", type=Path, action="append", help="docs folder (repeatable)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--lenient", action="store_true", help="answer every request, unvalidated")
     args = parser.parse_args()
-    served = create_mock_app(args.docs, reload=True) if args.docs else app
+    if args.docs or args.lenient:
+        served = create_mock_app(args.docs or [DOCS], reload=True, lenient=args.lenient)
+    else:
+        served = app
     uvicorn.run(served, host=args.host, port=args.port)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from mosaic.core.config import Settings
 from mosaic.core.database import Base, create_engine
+from mosaic.core.ddl import database_only_filter
 from mosaic.main import import_all_models
 
 config = context.config
@@ -22,6 +23,9 @@ if config.config_file_name is not None and not config.attributes.get("connection
 
 import_all_models()
 target_metadata = Base.metadata
+# Objects a model declares database-only (FTS5 tables, tsvector columns, exclusion constraints:
+# core/ddl.py) are created by migrations and skipped by autogenerate and `alembic check`.
+include_object = database_only_filter(target_metadata)
 
 
 def _settings() -> Settings:
@@ -36,6 +40,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=False,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -48,6 +53,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
         render_as_batch=_settings().is_sqlite,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

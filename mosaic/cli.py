@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -43,6 +45,55 @@ def forwarded_allow_ips(settings: Settings) -> str:
     return ",".join(settings.TRUSTED_PROXIES)
 
 
+def startup_banner(settings: Settings, host: str, port: int) -> str:
+    """What a new developer needs once the server is up: where it is, how to log in, where to look."""
+    shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only compared
+    base = f"http://{shown_host}:{port}"
+    password = settings.SUPERADMIN_PASSWORD.get_secret_value()
+    lines = [
+        f"Mosaic is running on {base}",
+        f"  API docs     {base}/docs (Swagger UI), {base}/redoc, schema {base}/openapi.json",
+        f"  superadmin   {settings.SUPERADMIN_EMAIL} / "
+        + (password if not settings.is_production else "(SUPERADMIN_PASSWORD)"),
+        f"  logs         {Path(settings.LOG_FILE_PATH).resolve() if settings.LOG_FILE_PATH else 'stdout'}",
+    ]
+    if settings.EMAIL_PROVIDER == "console":
+        outbox = settings.EMAIL_OUTBOX_DIR.resolve()
+        lines.append(f"  email outbox {outbox} (open {outbox / 'index.html'})")
+    lines.append("  another port: PORT=8010 make run; stop with Ctrl+C; start over: make reset")
+    return "\n".join(lines)
+
+
+def scale_out_problem(settings: Settings, workers: int) -> str | None:
+    """Why `workers` processes would be wrong with these settings (one line), or None.
+
+    Without Redis the cache, the rate-limit windows and the principal generations live in each
+    process: N workers would allow N times the rate limit and keep serving a revoked token in the
+    others. Jobs and schedules are fine in-process (the schedule lease is a database row), and
+    so is SQLite (one file, shared).
+    """
+    if workers > 1 and not settings.REDIS_URL:
+        return (
+            f"--workers {workers} needs REDIS_URL: without it the cache and rate limits are per "
+            "process (limits would multiply and a logout would not reach the other workers); "
+            "set REDIS_URL or serve with one worker"
+        )
+    return None
+
+
+def multiprocess_environment(settings: Settings, workers: int) -> dict[str, str]:
+    """What gunicorn's workers inherit: a fresh shared Prometheus directory and, when several
+    processes append to one log file, rotation left to the OS (see `LOG_FILE_ROTATION`)."""
+    metrics_dir = Path(settings.PROMETHEUS_MULTIPROC_DIR or "var/prometheus-multiproc").resolve()
+    if metrics_dir.exists():
+        shutil.rmtree(metrics_dir)  # samples of a previous run would be summed in
+    metrics_dir.mkdir(parents=True)
+    environment = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    if workers > 1:
+        environment["LOG_FILE_ROTATION"] = "external"
+    return environment
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: HOST).")] = None,
@@ -56,9 +107,14 @@ def serve(
     settings = get_settings()
     bind_host = host or settings.HOST
     bind_port = port or settings.PORT
+    problem = scale_out_problem(settings, workers)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(code=2)
     if workers > 0:
         argv = [
             sys.executable, "-m", "gunicorn", "mosaic.asgi:app",
+            "--config", "python:mosaic.gunicorn_conf",
             "--worker-class", "uvicorn_worker.UvicornWorker",
             "--workers", str(workers),
             "--bind", f"{bind_host}:{bind_port}",
@@ -69,19 +125,34 @@ def serve(
         ]  # fmt: skip
         for name, value in MALLOC_TUNING.items():
             os.environ.setdefault(name, value)
+        os.environ.update(multiprocess_environment(settings, workers))
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
     import uvicorn
 
-    uvicorn.run(
-        "mosaic.asgi:app",
-        host=bind_host,
-        port=bind_port,
-        reload=reload,
-        log_config=None,
-        proxy_headers=bool(settings.TRUSTED_PROXIES),
-        forwarded_allow_ips=forwarded_allow_ips(settings),
-        timeout_graceful_shutdown=30,
-    )
+    banner = startup_banner(settings, bind_host, bind_port)
+
+    class Server(uvicorn.Server):
+        """Prints the banner once the app has started, so it is the last thing on the screen."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                typer.echo(banner)
+
+    options: dict[str, Any] = {
+        "host": bind_host,
+        "port": bind_port,
+        "reload": reload,
+        "log_config": None,
+        "proxy_headers": bool(settings.TRUSTED_PROXIES),
+        "forwarded_allow_ips": forwarded_allow_ips(settings),
+        "timeout_graceful_shutdown": 30,
+    }
+    if reload:  # the reloader runs the server in a subprocess: the banner goes first instead
+        typer.echo(banner)
+        uvicorn.run("mosaic.asgi:app", **options)
+        return
+    Server(uvicorn.Config("mosaic.asgi:app", **options)).run()
 
 
 @app.command()
@@ -142,27 +213,33 @@ def create_superadmin() -> None:
 
 @app.command("rotate-keys")
 def rotate_keys() -> None:
-    """Re-encrypt every stored wallet credential with the newest WALLET_ENCRYPTION_KEYS key.
+    """Re-encrypt every secret-box column of every domain with the newest SECRET_BOX_KEYS key.
 
-    Idempotent. Keep the old keys configured (after the new one) until this reports 0 unreadable.
+    The columns are those the domains declare in `Domain(encrypted_columns=...)`, enabled or not
+    (a disabled domain's rows are still encrypted). Idempotent. Keep the old keys configured
+    (after the new one) until this reports 0 unreadable. WALLET_ENCRYPTION_KEYS is an alias.
     """
     from mosaic.core.database import Database
+    from mosaic.core.domain import import_all_domains
     from mosaic.core.logging import configure_logging
-    from mosaic.trading.user_wallets.service import RotationReport, rotate_credentials
+    from mosaic.core.secretbox import RotationReport, rotate_columns
 
     settings = get_settings()
     configure_logging(settings)
+    columns = [column for domain in import_all_domains() for column in domain.encrypted_columns]
 
     async def run() -> RotationReport:
         database = Database(settings)
         try:
             async with database.transaction() as session:
-                return await rotate_credentials(session, settings)
+                return await rotate_columns(session, settings, columns)
         finally:
             await database.dispose()
 
     report = asyncio.run(run())
-    typer.echo(f"rotated {report.rotated} wallet credential(s) to the newest key")
+    for name, count in report.by_column.items():
+        typer.echo(f"{name}: rotated {count} secret(s) to the newest key")
+    typer.echo(f"rotated {report.rotated} secret(s) in {len(columns)} column(s) to the newest key")
     if report.unreadable:
         ids = ", ".join(str(row_id) for row_id in report.unreadable)
         typer.echo(f"{len(report.unreadable)} row(s) no configured key can decrypt: {ids}", err=True)
@@ -175,8 +252,15 @@ def worker(
     pool: Annotated[str, typer.Option(help="prefork | solo | threads")] = "prefork",
     queue: Annotated[str | None, typer.Option(help="Queue to consume (default: CELERY_QUEUE).")] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+    hostname: Annotated[
+        str | None,
+        typer.Option(help="Node name (default celery@HOST); unique per worker on one broker and host."),
+    ] = None,
 ) -> None:
     """Run a Celery worker for the jobs (needs CELERY_BROKER_URL). SIGTERM lets running jobs finish."""
+    if pool == "prefork" and concurrency > 1:  # forked children share the log file: see serve
+        os.environ["LOG_FILE_ROTATION"] = "external"
+        get_settings.cache_clear()
     settings = get_settings()
     if not settings.CELERY_BROKER_URL:
         typer.echo("CELERY_BROKER_URL is not set: jobs run inside the API process", err=True)
@@ -194,6 +278,7 @@ def worker(
             f"--queues={queue or settings.CELERY_QUEUE}",
             "--without-gossip",
             "--without-mingle",
+            *([f"--hostname={hostname}"] if hostname else []),
         ]
     )
 

@@ -14,7 +14,9 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import mosaic.core.database
-import mosaic.trading.common
+
+# Trading amounts are spelled as this revision created them (NUMERIC; fixed-scale text on SQLite):
+# 0006 moves SQLite to scaled integers, and this history must not follow the models' type.
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -34,7 +36,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "cost_per_call", mosaic.trading.common.DecimalAmount(precision=18, scale=8), nullable=False
+            "cost_per_call",
+            sa.Numeric(precision=18, scale=8).with_variant(sa.String(64), "sqlite"),
+            nullable=False,
         ),
         sa.Column(
             "config",
@@ -129,11 +133,27 @@ def upgrade() -> None:
         sa.Column("trade_type", sa.String(length=16), nullable=False),
         sa.Column("symbol", sa.String(length=41), nullable=False),
         sa.Column("side", sa.String(length=4), nullable=False),
-        sa.Column("entry_price", mosaic.trading.common.DecimalAmount(precision=20, scale=8), nullable=False),
-        sa.Column("exit_price", mosaic.trading.common.DecimalAmount(precision=20, scale=8), nullable=True),
-        sa.Column("quantity", mosaic.trading.common.DecimalAmount(precision=20, scale=8), nullable=False),
+        sa.Column(
+            "entry_price",
+            sa.Numeric(precision=20, scale=8).with_variant(sa.String(64), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column(
+            "exit_price",
+            sa.Numeric(precision=20, scale=8).with_variant(sa.String(64), "sqlite"),
+            nullable=True,
+        ),
+        sa.Column(
+            "quantity",
+            sa.Numeric(precision=20, scale=8).with_variant(sa.String(64), "sqlite"),
+            nullable=False,
+        ),
         sa.Column("leverage", sa.Integer(), nullable=False),
-        sa.Column("profit_loss", mosaic.trading.common.DecimalAmount(precision=40, scale=8), nullable=True),
+        sa.Column(
+            "profit_loss",
+            sa.Numeric(precision=40, scale=8).with_variant(sa.String(64), "sqlite"),
+            nullable=True,
+        ),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("executed_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=True),
@@ -165,7 +185,9 @@ def upgrade() -> None:
         sa.Column("wallet_id", sa.Uuid(), nullable=False),
         sa.Column("credentials_encrypted", sa.Text(), nullable=True),
         sa.Column("credentials_key_id", sa.String(length=16), nullable=True),
-        sa.Column("balance", mosaic.trading.common.DecimalAmount(precision=30, scale=8), nullable=False),
+        sa.Column(
+            "balance", sa.Numeric(precision=30, scale=8).with_variant(sa.String(64), "sqlite"), nullable=False
+        ),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),

@@ -14,7 +14,9 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import mosaic.core.database
-import mosaic.trading.common
+
+# Trading amounts are spelled as this revision created them (NUMERIC; fixed-scale text on SQLite):
+# 0006 moves SQLite to scaled integers, and this history must not follow the models' type.
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -68,7 +70,9 @@ def upgrade() -> None:
         sa.Column("steps_completed", sa.Integer(), nullable=False),
         sa.Column("total_tokens", sa.Integer(), nullable=False),
         sa.Column(
-            "total_cost_usd", mosaic.trading.common.DecimalAmount(precision=20, scale=8), nullable=False
+            "total_cost_usd",
+            sa.Numeric(precision=20, scale=8).with_variant(sa.String(64), "sqlite"),
+            nullable=False,
         ),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("started_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=True),

@@ -2,7 +2,7 @@
 
 from mosaic.accounts.auth.router import router as auth_router
 from mosaic.accounts.notifications.router import router as notifications_router
-from mosaic.accounts.plans.jobs import EXPIRE_SUBSCRIPTIONS
+from mosaic.accounts.plans.jobs import EXPIRE_SUBSCRIPTIONS, expire_subscriptions_job
 from mosaic.accounts.plans.router import plans_router, subscriptions_router
 from mosaic.accounts.rbac.router import permissions_router, roles_router
 from mosaic.accounts.seed import seed
@@ -46,5 +46,16 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
     seed=seed,
-    scheduled_jobs=(ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, every_seconds=3600),),
+    jobs=(expire_subscriptions_job,),
+    scheduled_jobs=(ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, cron="0 * * * *"),),
+    # The services check these first; the constraints answer the same way when a race wins.
+    constraint_errors={
+        "uq_users_email_live": (409, "EMAIL_TAKEN", "Email is already registered"),
+        "uq_users_google_sub_live": (409, "IDENTITY_TAKEN", "This identity is linked to another account"),
+        "uq_users_external_subject_live": (
+            409,
+            "IDENTITY_TAKEN",
+            "This identity is linked to another account",
+        ),
+    },
 )

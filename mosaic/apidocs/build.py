@@ -8,6 +8,7 @@ generated file, which keeps their `legacy_source`/`legacy_path`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from mosaic.apidocs.render import render
 logger = logging.getLogger("mosaic.apidocs")
 
 INDEX_NAME = "README.md"
+# The app's published schema beside the Markdown: the mock validates requests with it.
+SCHEMA_NAME = "openapi.json"
 
 
 def description_for(doc: EndpointDoc, descriptions: Path | None) -> str | None:
@@ -117,18 +120,25 @@ def build_files(app: FastAPI, out_dir: Path, descriptions: Path | None = None) -
             documents.append(doc)
             kept.append(relative)
     files[INDEX_NAME] = index(documents)
+    files[SCHEMA_NAME] = json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n"
     return BuildResult(files, documents, kept)
 
 
 def managed_files(folder: Path, suffix: str) -> set[str]:
-    """Files of `folder` a build owns: all with the suffix except those under a `_` name."""
+    """Files of `folder` a build owns: all with the suffix except those under a `_` name.
+
+    The docs folder (suffix `.md`) also owns its `openapi.json`.
+    """
     if not folder.is_dir():
         return set()
-    return {
+    owned = {
         path.relative_to(folder).as_posix()
         for path in folder.rglob(f"*{suffix}")
         if not any(part.startswith("_") for part in path.relative_to(folder).parts)
     }
+    if suffix == ".md" and (folder / SCHEMA_NAME).is_file():
+        owned.add(SCHEMA_NAME)
+    return owned
 
 
 def write_files(folder: Path, files: dict[str, str], suffix: str) -> list[str]:

@@ -6,6 +6,7 @@ here reads the clock or a random source: formats map to fixed values (one UUID, 
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -113,7 +114,9 @@ class ExampleGenerator:
         if schema.get("enum"):
             return schema["enum"][0]
         for key in ("anyOf", "oneOf"):
-            if key in schema:
+            # An object with its own properties and an `anyOf` is a rule over those properties
+            # (both or neither): the example comes from the properties, not from a rule branch.
+            if key in schema and "properties" not in schema:
                 variants = [v for v in schema[key] if self.resolver.resolve(v).get("type") != "null"]
                 return self.example(variants[0], name, depth + 1) if variants else None
         if "allOf" in schema:
@@ -163,7 +166,25 @@ class ExampleGenerator:
         maximum = int(schema.get("maxLength", max(minimum, len(value))))
         if len(value) < minimum:
             value = value + "x" * (minimum - len(value))
-        return value[:maximum] if maximum else value
+        value = value[:maximum] if maximum else value
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and not re.search(pattern, value):
+            # A name-derived text that the pattern refuses: the first plain candidate it accepts.
+            words = name.split("_") if name else ["string"]
+            candidates = [
+                "_".join(words),
+                "-".join(words),
+                "".join(words),
+                words[-1],
+                "BTC/USDT",
+                "USD",
+                "a1",
+                "25.50",  # a decimal-string amount
+                "+1",  # a calling code
+                "5551234567",  # a phone number's digits
+            ]
+            value = next((c for c in candidates if re.search(pattern, c)), value)
+        return value
 
 
 def envelope_example(generator: ExampleGenerator, schema: Schema, status: int) -> Any:

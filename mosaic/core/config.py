@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The placeholder values shipped in `.env.example`. Production refuses to start with them.
@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     LOG_LEVEL: LogLevel = "INFO"
     LOG_FORMAT: Literal["auto", "json", "text"] = "auto"
     LOG_FILE_PATH: str = "logs/app.log"
+    # "daily": this process rotates the file at midnight UTC (one process writes it). "external":
+    # append only and reopen when the file is moved (logrotate), for several processes writing one
+    # file; `mosaic serve --workers N` and a prefork `mosaic worker` choose it for their children.
+    LOG_FILE_ROTATION: Literal["daily", "external"] = "daily"
+    # Where gunicorn workers share their Prometheus samples (set by `mosaic serve --workers N`).
+    PROMETHEUS_MULTIPROC_DIR: str | None = None
 
     # CORS
     CORS_ORIGINS: CsvList = Field(default_factory=lambda: ["http://localhost:3000", "http://localhost:5173"])
@@ -184,9 +190,13 @@ class Settings(BaseSettings):
     # Requests in progress per process beyond which new ones get 503 at once (0 disables).
     MAX_IN_FLIGHT_REQUESTS: int = Field(default=64, ge=0)
 
-    # Trading: wallet credentials at rest (AES-256-GCM). Comma-separated url-safe base64 32-byte
-    # keys, newest first: the first encrypts, all decrypt, `mosaic rotate-keys` moves rows to the first.
-    WALLET_ENCRYPTION_KEYS: SecretStr | None = None
+    # The core secret box (mosaic.core.secretbox, AES-256-GCM): secrets at rest of every domain
+    # (wallet credentials first). Comma-separated url-safe base64 32-byte keys, newest first: the
+    # first encrypts, all decrypt, `mosaic rotate-keys` moves every declared column to the first.
+    # `WALLET_ENCRYPTION_KEYS`, its name when only trading used it, is accepted as an alias.
+    SECRET_BOX_KEYS: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SECRET_BOX_KEYS", "WALLET_ENCRYPTION_KEYS")
+    )
 
     # AI provider (mosaic.providers.ai): offline by default; keys only ever as SecretStr.
     AI_PROVIDER: Literal["offline", "openai", "openai_compatible", "deepseek", "anthropic"] = "offline"
@@ -259,7 +269,7 @@ class Settings(BaseSettings):
                     raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from exc
         return value
 
-    @field_validator("WALLET_ENCRYPTION_KEYS")
+    @field_validator("SECRET_BOX_KEYS")
     @classmethod
     def _wallet_keys_decode(cls, value: SecretStr | None) -> SecretStr | None:
         """A malformed key stops start-up here rather than failing the first wallet write."""
@@ -284,10 +294,13 @@ class Settings(BaseSettings):
             problems.append("DEBUG must be false in production")
         if self.is_sqlite:
             problems.append("DATABASE_URL points at SQLite; production needs PostgreSQL")
-        if self.WALLET_ENCRYPTION_KEYS is None:
-            problems.append("WALLET_ENCRYPTION_KEYS is not set; generate a key (see .env.example)")
-        elif DEV_WALLET_ENCRYPTION_KEY in _split_csv(self.WALLET_ENCRYPTION_KEYS.get_secret_value()):
-            problems.append("WALLET_ENCRYPTION_KEYS contains the development key; generate a new key")
+        if self.SECRET_BOX_KEYS is None:
+            problems.append(
+                "SECRET_BOX_KEYS is not set (WALLET_ENCRYPTION_KEYS is its alias); generate a key "
+                "(see .env.example)"
+            )
+        elif DEV_WALLET_ENCRYPTION_KEY in _split_csv(self.SECRET_BOX_KEYS.get_secret_value()):
+            problems.append("SECRET_BOX_KEYS contains the development key; generate a new key")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self
@@ -301,9 +314,9 @@ class Settings(BaseSettings):
         return bool(self.GOOGLE_CLIENT_ID and self.GOOGLE_CLIENT_SECRET and self.GOOGLE_REDIRECT_URI)
 
     @property
-    def wallet_encryption_keys(self) -> list[bytes]:
-        """The wallet credential keys, newest first; the public development key when none is set."""
-        configured = self.WALLET_ENCRYPTION_KEYS
+    def secret_box_keys(self) -> list[bytes]:
+        """The secret-box keys, newest first; the public development key when none is set."""
+        configured = self.SECRET_BOX_KEYS
         return _decode_wallet_keys(
             configured.get_secret_value() if configured is not None else DEV_WALLET_ENCRYPTION_KEY
         )
@@ -336,10 +349,10 @@ def _decode_wallet_keys(raw: str) -> list[bytes]:
             key = b""
         if len(key) != 32:
             # Never echo the value: it is a secret even when malformed.
-            raise ValueError("WALLET_ENCRYPTION_KEYS must be url-safe base64 32-byte keys, comma-separated")
+            raise ValueError("SECRET_BOX_KEYS must be url-safe base64 32-byte keys, comma-separated")
         keys.append(key)
     if not keys:
-        raise ValueError("WALLET_ENCRYPTION_KEYS is empty")
+        raise ValueError("SECRET_BOX_KEYS is empty")
     return keys
 
 

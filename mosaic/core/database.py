@@ -149,6 +149,27 @@ async def _run_after_commit(session: AsyncSession) -> None:
             logger.exception("after-commit callback failed")
 
 
+async def lock_for_write(session: AsyncSession) -> None:
+    """Make the session's transaction a write transaction now, before its first read.
+
+    A check-then-insert (a booking overlap, one active subscription, a quota) is only atomic if no
+    other writer can commit between the check and the insert. On SQLite this is `BEGIN IMMEDIATE`:
+    it takes the database's write lock up front, so concurrent writers queue on the busy timeout
+    (`PRAGMA busy_timeout`) instead of failing with "database is locked" when a read transaction
+    tries to upgrade. pysqlite's own transaction control stays on: it emits its implicit `BEGIN`
+    only before DML, and sees the transaction we opened (`in_transaction`), so it neither opens a
+    second one nor breaks commit/rollback. On PostgreSQL this is a no-op: lock the row the check
+    depends on with `Repository.get(..., for_update=True)` (or rely on a constraint) instead.
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = await connection.get_raw_connection()
+    if getattr(raw.driver_connection, "in_transaction", False):
+        raise RuntimeError("lock_for_write() must run before the transaction's first write")
+    await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class Database:
     """The engine and session factory of one app instance (tests build several side by side)."""
 
@@ -160,10 +181,16 @@ class Database:
         await self.engine.dispose()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit when the body succeeds, roll back when anything raises."""
+    async def transaction(self, *, write_lock: bool = False) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit when the body succeeds, roll back when anything raises.
+
+        `write_lock=True` starts it as a write transaction (see `lock_for_write`), for a
+        check-then-write that must not interleave with another writer.
+        """
         async with self.sessionmaker() as session:
             try:
+                if write_lock:
+                    await lock_for_write(session)
                 yield session
                 await session.commit()
             except BaseException:

@@ -33,6 +33,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction, started as a write transaction (`Database.transaction(write_lock=True)`).
+
+    For endpoints whose check-then-insert must be atomic on SQLite too; costs concurrency (writers
+    queue on SQLite's one write lock), so plain `SessionDep` stays the default.
+    """
+    database: Database = request.app.state.database
+    async with database.transaction(write_lock=True) as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]

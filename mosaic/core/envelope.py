@@ -13,11 +13,22 @@ from pydantic import BaseModel, ConfigDict, Field
 T = TypeVar("T")
 
 
+class FieldError(BaseModel):
+    """One failing field of a 422 (`error.details` is a list of these)."""
+
+    field: str = Field(description="Dotted name of the field, e.g. `email` or `items.0.price`.")
+    location: str = Field(description="Where the field is: `body`, `query`, `path` or `header`.")
+    message: str = Field(description="Why the value was refused.")
+    type: str = Field(description="Stable machine-readable reason, e.g. `missing`.")
+
+
 class ErrorBody(BaseModel):
     code: str = Field(description="Stable upper-case error code, e.g. NOT_FOUND.", examples=["NOT_FOUND"])
     message: str = Field(description="Human-readable explanation.", examples=["Resource not found"])
-    details: Any | None = Field(
-        default=None, description="Structured details, e.g. the failing fields of a 422."
+    details: list[FieldError] | dict[str, Any] | None = Field(
+        default=None,
+        description="The failing fields of a 422; an object with context for other codes "
+        "(e.g. `{resource, limit, used}` of a 402 PLAN_LIMIT_REACHED); else null.",
     )
 
 

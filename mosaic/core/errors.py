@@ -14,17 +14,20 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mosaic.core.envelope import ErrorEnvelope, error_body
+
+if TYPE_CHECKING:
+    from mosaic.core.constraints import ConstraintErrors
 
 logger = logging.getLogger("mosaic.errors")
 
@@ -214,8 +217,15 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # The constraint name helps operators, not clients: log it, answer a generic conflict.
-    logger.info("integrity error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    """A registered constraint (`app.state.constraint_errors`) answers its own typed error;
+    any other violation is a generic conflict whose constraint name is logged, not sent."""
+    assert isinstance(exc, IntegrityError)
+    registry: ConstraintErrors | None = getattr(request.app.state, "constraint_errors", None)
+    name = registry.constraint_name(exc) if registry is not None else None
+    logger.info("integrity error on %s %s: constraint %s", request.method, request.url.path, name)
+    error = registry.error_for(name) if registry is not None else None
+    if error is not None:
+        return await _app_error(request, error)
     return envelope_response(409, "CONFLICT", "Conflict with an existing resource")
 
 
@@ -300,6 +310,16 @@ def outage_headers() -> dict[str, str]:
     return {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+async def _statement_error(request: Request, exc: Exception) -> JSONResponse:
+    """A typed error raised while binding a value (an amount out of range) keeps its answer."""
+    assert isinstance(exc, StatementError)
+    if isinstance(exc.orig, AppError):
+        return await _app_error(request, exc.orig)
+    if isinstance(exc.orig, ArithmeticError):
+        return await _arithmetic_error(request, exc.orig)
+    return await _unhandled(request, exc)
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     outage_log.report(exc, f"{request.method} {request.url.path}")
     return envelope_response(
@@ -336,6 +356,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(DBAPIError, _dbapi_error)
     app.add_exception_handler(ArithmeticError, _arithmetic_error)
+    app.add_exception_handler(StatementError, _statement_error)
     app.add_exception_handler(Exception, _unhandled)
 
 
@@ -350,12 +371,30 @@ async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     return await _unhandled(request, exc)
 
 
-def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries documenting the error envelope for the given statuses."""
-    return {
-        status: {"model": ErrorEnvelope, "description": STATUS_CODES.get(status, ("", "Error"))[1]}
-        for status in status_codes
-    }
+def error_responses(
+    *status_codes: int, codes: Mapping[int, list[tuple[str, str]]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting the error envelope for the given statuses.
+
+    `codes` names the `(code, message)` pairs a status really carries on this route when they are
+    not the status's default (login's 401 is INVALID_CREDENTIALS): the published schema turns them
+    into that status's named examples.
+    """
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in (*status_codes, *(s for s in codes or {} if s not in status_codes)):
+        entry: dict[str, Any] = {
+            "model": ErrorEnvelope,
+            "description": STATUS_CODES.get(status, ("", "Error"))[1],
+        }
+        if codes and status in codes:
+            entry[ERROR_CODES_KEY] = [{"code": c, "message": m} for c, m in codes[status]]
+        responses[status] = entry
+    return responses
+
+
+# Response-object key that carries `error_responses(codes=...)` to the schema completer, which
+# removes it.
+ERROR_CODES_KEY = "x-error-codes"
 
 
 # Documented on every API route: they can happen anywhere (400: a body that cannot be decoded).

@@ -18,9 +18,11 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from pydantic import BaseModel, Field
 
+from mosaic.core.access import public
 from mosaic.core.config import Settings
 from mosaic.core.database import Database
 from mosaic.core.envelope import Envelope, ok
@@ -111,6 +113,7 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 
 @router.get("/live", response_model=Envelope[Liveness], summary="Liveness probe")
+@public
 async def live(request: Request) -> Envelope[Liveness]:
     settings: Settings = request.app.state.settings
     return ok(Liveness(status="ok", version=settings.APP_VERSION), "Alive")
@@ -122,6 +125,7 @@ async def live(request: Request) -> Envelope[Liveness]:
     summary="Readiness probe: database (503 when down); Redis and the broker degrade it (200)",
     responses=error_responses(503),
 )
+@public
 async def ready(request: Request) -> Envelope[Readiness]:
     settings: Settings = request.app.state.settings
     checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
@@ -157,11 +161,18 @@ metrics_router = APIRouter(tags=["health"])
         **error_responses(401),
     },
 )
+@public
 async def metrics(request: Request) -> Response:
+    # Public unless METRICS_TOKEN is set (then a Bearer scrape token); every worker's samples when
+    # gunicorn runs several (multiprocess mode), this process's otherwise.
     settings: Settings = request.app.state.settings
     if settings.METRICS_TOKEN is not None:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         expected = settings.METRICS_TOKEN.get_secret_value()
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
             raise Unauthorized("Metrics need the scrape token")
+    if settings.PROMETHEUS_MULTIPROC_DIR:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

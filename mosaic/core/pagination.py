@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -10,6 +10,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from mosaic.core.deps import SettingsDep
+from mosaic.core.params import QueryFlag
 
 T = TypeVar("T")
 
@@ -82,6 +83,15 @@ def pagination_for(sortable: Iterable[str]) -> Any:
 
 Pagination = Annotated[PageParams, Depends(page_params)]
 
+# Filters many list endpoints share, described once; `true`/`false` only (`QueryFlag`).
+IncludeDeleted = Annotated[
+    QueryFlag, Query(description="Also list soft-deleted items (only for callers allowed to manage them).")
+]
+ActiveFilter = Annotated[
+    QueryFlag | None,
+    Query(description="Only active (`true`) or only inactive (`false`) items; both when absent."),
+]
+
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
@@ -99,3 +109,20 @@ class Page(BaseModel, Generic[T]):
             offset=params.offset,
             has_more=params.offset + len(items) < total,
         )
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def page_of(
+    schema: type[S],
+    rows: Iterable[Any],
+    total: int,
+    params: PageParams,
+    convert: Callable[[Any], S] | None = None,
+) -> Page[S]:
+    """One API page of `schema` from repository rows: `Page[schema]`, each row through `convert`
+    (default `schema.model_validate`), the total and the caller's limit and offset."""
+    to_item = convert or schema.model_validate
+    page_type: type[Page[S]] = Page[schema]  # type: ignore[valid-type]
+    return page_type.build([to_item(row) for row in rows], total, params)

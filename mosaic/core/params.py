@@ -29,7 +29,7 @@ from pydantic_core import CoreSchema, core_schema
 
 from mosaic.core.security import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, common_passwords, password_problem
 
-__all__ = ["Amount", "DateTimeParam", "Email", "NewPassword", "QueryFlag", "StrictBool"]
+__all__ = ["AmountInput", "DateTimeParam", "Email", "NewPassword", "QueryFlag", "StrictBool"]
 
 
 def _flag(value: Any) -> Any:
@@ -62,8 +62,9 @@ DateTimeParam = Annotated[datetime, BeforeValidator(_rfc3339)]
 # Domains that can never receive mail (RFC 6761 special-use names, which the email validator
 # refuses): declared in the schema so clients and fuzzers do not offer them.
 SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+# No `\"` in the pattern: an ECMA-262 unicode-mode regex (what OpenAPI tools compile) refuses it.
 EMAIL_PATTERN = (
-    r"^[^@\s\"]+@(?!(?:[^@]*\.)?(?:" + "|".join(SPECIAL_USE_DOMAINS) + r")\.?$)[^@\s\"]+\.[^@\s\".]+$"
+    r'^[^@\s"]+@(?!(?:[^@]*\.)?(?:' + "|".join(SPECIAL_USE_DOMAINS) + r')\.?$)[^@\s"]+\.[^@\s".]+$'
 )
 
 
@@ -108,11 +109,13 @@ NewPassword = Annotated[
 
 
 @dataclass(frozen=True)
-class Amount:
+class AmountInput:
     """An input amount, parsed as strictly as its schema says: a plain decimal string (see
     `_amount_pattern`) or a whole JSON number. A fractional JSON number is refused: a float
     cannot carry 8 exact decimals (`0.1 + 0.2` arrives with 17). Normalised to `decimals` places.
-    Used as `Annotated[Decimal, Amount(...)]`, so the schema and the parser come from one place.
+    The bounds must fit the column that stores the value (`mosaic.core.money.Amount`, whose range
+    on SQLite is that of a scaled 64-bit integer), so a schema-valid amount always stores.
+    Used as `Annotated[Decimal, AmountInput(...)]`, so the schema and the parser come from one place.
     """
 
     integer_digits: int

@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 from mosaic.core.database import utcnow
 from mosaic.core.errors import InvalidInput, NotFound
 from mosaic.core.pagination import PageParams, pagination_for
+from mosaic.core.search import SearchHit, SearchIndex
 
 M = TypeVar("M", bound=DeclarativeBase)
 
@@ -31,6 +32,7 @@ class Repository(Generic[M]):
     owner_field: ClassVar[str | None] = None
     sortable: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
     default_sort: ClassVar[str] = "-created_at"
+    search_index: ClassVar[SearchIndex | None] = None
     # The page dependency of this repository's list routes, with `sort` declared over `sortable`:
     # `page: Annotated[PageParams, FooRepository.pagination]`.
     pagination: ClassVar[Any] = pagination_for(sortable)
@@ -95,24 +97,42 @@ class Repository(Generic[M]):
 
     # -- reads ----------------------------------------------------------------------------
     async def get(
-        self, id: uuid.UUID, *, owner_id: uuid.UUID | None = None, include_deleted: bool = False
+        self,
+        id: uuid.UUID,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        for_update: bool = False,
     ) -> M | None:
+        """`for_update=True` locks the row until the transaction ends (`SELECT ... FOR UPDATE` on
+        PostgreSQL; SQLite has no row locks: open the transaction with `write_lock` there)."""
         statement = self.select(
             owner_id=owner_id, include_deleted=include_deleted, filters=[self.model.id == id]
         )
+        if for_update:
+            statement = statement.with_for_update()
         found: M | None = (await self.session.execute(statement)).scalars().one_or_none()
         return found
 
     async def get_or_404(
-        self, id: uuid.UUID, *, owner_id: uuid.UUID | None = None, include_deleted: bool = False
+        self,
+        id: uuid.UUID,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        for_update: bool = False,
     ) -> M:
-        found = await self.get(id, owner_id=owner_id, include_deleted=include_deleted)
+        found = await self.get(id, owner_id=owner_id, include_deleted=include_deleted, for_update=for_update)
         if found is None:
             raise NotFound(f"{self.label} not found")
         return found
 
-    async def find_one(self, *filters: ColumnElement[bool], include_deleted: bool = False) -> M | None:
+    async def find_one(
+        self, *filters: ColumnElement[bool], include_deleted: bool = False, for_update: bool = False
+    ) -> M | None:
         statement = self.select(filters=filters, include_deleted=include_deleted).limit(1)
+        if for_update:
+            statement = statement.with_for_update()
         result: M | None = (await self.session.execute(statement)).scalars().first()
         return result
 
@@ -147,6 +167,29 @@ class Repository(Generic[M]):
         if rows:
             return [row[0] for row in rows], int(rows[0][1])
         return [], (0 if params.offset == 0 else await self._count(where))
+
+    async def search(
+        self,
+        query: str,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        filters: Sequence[ColumnElement[bool]] = (),
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[tuple[M, SearchHit]]:
+        """Full-text matches of `query`, best first, under the same conditions as every read."""
+        if self.search_index is None:
+            raise TypeError(f"{type(self).__name__} has no search_index")
+        where = self.conditions(owner_id=owner_id, include_deleted=include_deleted, filters=filters)
+        hits = await self.search_index.search(
+            self.session, query, table=self.model.__table__, where=where, limit=limit, offset=offset
+        )
+        if not hits:
+            return []
+        statement = select(self.model).where(self.model.id.in_([hit.id for hit in hits]))
+        rows = {row.id: row for row in (await self.session.execute(statement)).scalars()}
+        return [(rows[hit.id], hit) for hit in hits if hit.id in rows]
 
     async def _count(self, where: Sequence[ColumnElement[bool]]) -> int:
         statement = select(func.count()).select_from(self.model).where(*where)

@@ -1,9 +1,14 @@
-"""The mock server: every documented method + path answers its documented example, exactly.
+"""The mock server: every documented method + path answers its documented example.
 
-Bodies are the parsed JSON serialised again with keys in document order and no response model,
-so a front end sees byte for byte what the docs show. The choice among examples follows Prism:
-`Prefer: code=404`, `Prefer: example=NAME` (or both, comma-separated), and the query forms
-`?__code=404&__example=NAME`; the default is the lowest 2xx status and its first example.
+Bodies are the documented JSON serialised again compactly, keys in document order: JSON-equal to
+what the docs show (not byte for byte: the docs are indented). The choice among examples follows
+Prism: `Prefer: code=404`, `Prefer: example=NAME` (both together, `,`- or `;`-separated, in one
+header or two), `Prefer: dynamic=true` (generated from the schema), and the query forms
+`?__code=404&__example=NAME&__dynamic=true`; the default is the lowest 2xx status and its first
+example. A malformed preference is a 400 listing the choices (`mosaic.mock.prefer`).
+
+Requests are validated as the real app validates them (`mosaic.mock.validation`) unless the
+mock runs with `lenient=True`; CORS and the `X-Request-ID`/rate-limit headers are the app's.
 """
 
 from __future__ import annotations
@@ -13,43 +18,27 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mosaic.apidocs.examples import SchemaResolver
 from mosaic.apidocs.model import JSON_MEDIA_TYPE, EndpointDoc, Example
-from mosaic.apidocs.parser import DocsError, doc_files, parse_folder
+from mosaic.apidocs.parser import DocsError, doc_files, parse_documents, parse_folder
 from mosaic.core.envelope import error_body
 from mosaic.core.errors import install_error_handlers
+from mosaic.mock.dynamic import DynamicExamples
+from mosaic.mock.headers import RATE_LIMIT_EXAMPLE_HEADERS, RequestIdMiddleware, mock_cors_options
+from mosaic.mock.prefer import Choice, PreferError, parse_choice
+from mosaic.mock.validation import Refusal, SchemaSource, check_request, operation_of
 
 logger = logging.getLogger("mosaic.mock")
 
-PREFER_PART = re.compile(r"^\s*(code|example)\s*=\s*\"?([^\",;]*)\"?\s*$")
 PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::path)?\}")
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    code: int | None
-    example: str | None
-
-
-def requested_choice(request: Request) -> Choice:
-    """What the caller asked for: query parameters win over the `Prefer` header."""
-    wanted: dict[str, str] = {}
-    for part in request.headers.get("prefer", "").split(","):
-        match = PREFER_PART.match(part)
-        if match:
-            wanted[match.group(1)] = match.group(2)
-    for key in ("code", "example"):
-        if f"__{key}" in request.query_params:
-            wanted[key] = request.query_params[f"__{key}"]
-    code = wanted.get("code")
-    return Choice(int(code) if code and code.isdigit() else (-1 if code else None), wanted.get("example"))
 
 
 def choices_of(doc: EndpointDoc) -> dict[str, list[str]]:
@@ -100,27 +89,72 @@ def _body_bytes(example: Example) -> bytes:
     return str(example.body).encode()
 
 
+def _json_response(body: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status, headers=headers, media_type=JSON_MEDIA_TYPE)
+
+
+def _documented(doc: EndpointDoc) -> str:
+    return "; ".join(f"code={code}: {', '.join(names)}" for code, names in choices_of(doc).items())
+
+
+def dynamic_body(doc: EndpointDoc, example: Example, openapi: dict[str, Any] | None) -> Any:
+    """A body generated from the response schema; the documented example when there is none."""
+    operation = operation_of(openapi, doc)
+    media = (operation or {}).get("responses", {}).get(str(example.status), {}).get("content", {})
+    schema = media.get(JSON_MEDIA_TYPE, {}).get("schema")
+    if openapi is None or not schema or example.media_type != JSON_MEDIA_TYPE:
+        return example.body
+    body = DynamicExamples(SchemaResolver(openapi)).example(schema)
+    if isinstance(body, dict) and isinstance(example.body, dict):
+        # The envelope's own fields stay the documented ones: status, message, error code.
+        for key in ("status_code", "message", "error"):
+            if key in example.body and key in body:
+                body[key] = example.body[key]
+    return body
+
+
+async def _refusal(doc: EndpointDoc, request: Request) -> Response | None:
+    invalid = _invalid_path_params(doc, dict(request.path_params))
+    if invalid:
+        return _json_response(error_body(422, "VALIDATION_ERROR", "Validation failed", invalid), 422)
+    if getattr(request.app.state, "lenient", False):
+        return None
+    source: SchemaSource | None = getattr(request.app.state, "schema_source", None)
+    try:
+        await check_request(doc, request, source.get() if source else None)
+    except Refusal as refusal:
+        return _json_response(refusal.body(), refusal.status, refusal.headers)
+    return None
+
+
 def handler_for(doc: EndpointDoc) -> Callable[[Request], Awaitable[Response]]:
     async def answer(request: Request) -> Response:
-        invalid = _invalid_path_params(doc, dict(request.path_params))
-        if invalid:
-            body = error_body(422, "VALIDATION_ERROR", "Validation failed", invalid)
-            return Response(json.dumps(body), 422, media_type=JSON_MEDIA_TYPE)
-        choice = requested_choice(request)
+        try:
+            choice = parse_choice(request.headers.getlist("prefer"), request.query_params)
+        except PreferError as exc:
+            message = f"Invalid Prefer: {exc}. Documented for {doc.method} {doc.path}: {_documented(doc)}"
+            body = error_body(400, "MOCK_INVALID_PREFER", message, {"choices": choices_of(doc)})
+            return _json_response(body, 400)
+        refused = await _refusal(doc, request)
+        if refused is not None:
+            return refused
         example = select_example(doc, choice)
         if example is None:
             asked = ", ".join(
                 f"{k}={v}" for k, v in (("code", choice.code), ("example", choice.example)) if v is not None
             )
-            documented = "; ".join(
-                f"code={code}: {', '.join(names)}" for code, names in choices_of(doc).items()
-            )
-            message = (
-                f"No documented response for {asked} on {doc.method} {doc.path}; documented: {documented}"
-            )
+            where = f"{doc.method} {doc.path}"
+            message = f"No documented response for {asked} on {where}; documented: {_documented(doc)}"
             body = error_body(404, "MOCK_EXAMPLE_NOT_FOUND", message, {"choices": choices_of(doc)})
-            return Response(json.dumps(body), 404, media_type=JSON_MEDIA_TYPE)
+            return _json_response(body, 404)
         headers = {"X-Mock-Example": f"{example.status} {example.name}"}
+        if example.status == 429:
+            headers.update(RATE_LIMIT_EXAMPLE_HEADERS)
+        if choice.dynamic:
+            source: SchemaSource | None = getattr(request.app.state, "schema_source", None)
+            generated = dynamic_body(doc, example, source.get() if source else None)
+            headers["X-Mock-Example"] = f"{example.status} dynamic"
+            return _json_response(generated, example.status, headers)
         if 300 <= example.status < 400 and example.body:
             headers["Location"] = str(example.body).strip()
         media_type = (
@@ -131,24 +165,73 @@ def handler_for(doc: EndpointDoc) -> Callable[[Request], Awaitable[Response]]:
     return answer
 
 
-def _specificity(doc: EndpointDoc) -> list[tuple[int, str]]:
+def _specificity(path: str) -> list[tuple[int, str]]:
     """Literal segments before parameters, so `/users/me` is tried before `/users/{user_id}`."""
-    return [(1, "") if PATH_PARAM.fullmatch(s) else (0, s) for s in doc.path.split("/")]
+    return [(1, "") if PATH_PARAM.fullmatch(s) else (0, s) for s in path.split("/")]
 
 
-def build_router(docs: Sequence[EndpointDoc]) -> APIRouter:
-    router = APIRouter()
-    for doc in sorted(docs, key=lambda d: (_specificity(d), d.method)):
-        router.add_api_route(
+LEGACY_PARAM = re.compile(r":\w+\??|\{[^{}]+\}")
+
+
+def legacy_route_path(doc: EndpointDoc) -> str | None:
+    """The document's legacy path as a route with the document's parameter names, in order.
+
+    Legacy syntaxes (`:id`, `:id?`, `{user}`, `{post:slug}`) all mark one segment; the names
+    are the new path's, so the same handler answers both. None (logged) when the shapes differ.
+    """
+    legacy = doc.legacy_path
+    if not legacy or not legacy.startswith("/"):
+        return None
+    names = PATH_PARAM.findall(doc.path)
+    slots = LEGACY_PARAM.findall(legacy)
+    if "*" in legacy or ":path}" in doc.path or len(slots) != len(names):
+        logger.warning(
+            "%s %s: legacy path %s not served (its parameters do not map onto %s)",
+            doc.method,
             doc.path,
-            handler_for(doc),
-            methods=[doc.method],
-            name=f"{doc.domain}.{doc.operation}",
-            summary=doc.title,
-            tags=[doc.domain] if doc.domain else None,
-            include_in_schema=True,
+            legacy,
+            doc.path,
         )
+        return None
+    filled = iter(names)
+    path = LEGACY_PARAM.sub(lambda _: "{" + next(filled) + "}", legacy).rstrip("/") or "/"
+    return None if path == doc.path else path
+
+
+def build_router(docs: Sequence[EndpointDoc], *, serve_legacy_paths: bool = False) -> APIRouter:
+    """One route per document (and per legacy path when asked); a route that cannot be
+    registered (a duplicated parameter name, a clash) is skipped with a logged reason."""
+    entries = [(doc.path, doc, False) for doc in docs]
+    if serve_legacy_paths:
+        taken = {(doc.method, PATH_PARAM.sub("{}", doc.path)) for doc in docs}
+        for doc in docs:
+            old = legacy_route_path(doc)
+            if old is not None and (doc.method, PATH_PARAM.sub("{}", old)) not in taken:
+                taken.add((doc.method, PATH_PARAM.sub("{}", old)))
+                entries.append((old, doc, True))
+    router = APIRouter()
+    for path, doc, legacy in sorted(entries, key=lambda e: (_specificity(e[0]), e[1].method)):
+        try:
+            router.add_api_route(
+                path,
+                handler_for(doc),
+                methods=[doc.method],
+                name=f"{doc.domain}.{doc.operation}" + (".legacy" if legacy else ""),
+                summary=doc.title + (f" (legacy path {path})" if legacy else ""),
+                tags=[doc.domain] if doc.domain else None,
+                include_in_schema=True,
+            )
+        except (ValueError, AssertionError) as exc:
+            logger.error("skipped %s %s from %s: %s", doc.method, path, doc.source or doc.relative_path, exc)
     return router
+
+
+def load_documents(folders: Sequence[Path]) -> list[EndpointDoc]:
+    """Every document that parses; each one that does not is skipped with its problems logged."""
+    docs, problems = parse_documents(*folders)
+    for problem in problems:
+        logger.error("skipped %s", problem)
+    return docs
 
 
 def folder_signature(folders: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -187,32 +270,53 @@ class _ReloadOnChange:
 def load_routes(mock: FastAPI, docs: Sequence[EndpointDoc]) -> None:
     """Replace the documented routes (the app's own /docs and /openapi.json stay)."""
     builtin = [r for r in mock.router.routes if getattr(r, "name", "") in _BUILTIN_ROUTES]
-    mock.router.routes[:] = [*builtin, *build_router(docs).routes]
+    legacy = bool(getattr(mock.state, "serve_legacy_paths", False))
+    mock.router.routes[:] = [*builtin, *build_router(docs, serve_legacy_paths=legacy).routes]
     mock.openapi_schema = None
     mock.state.documents = list(docs)
 
 
-_BUILTIN_ROUTES = {"openapi", "swagger_ui_html", "swagger_ui_redirect", "redoc_html"}
+# FastAPI's own pages (fastapi-offline's names: assets served from the package, no CDN).
+_BUILTIN_ROUTES = {
+    "openapi",
+    "swagger_ui_html",
+    "custom_swagger_ui_html",
+    "swagger_ui_redirect",
+    "redoc_html",
+    "static-offline-docs",
+}
 
 
-def create_mock_app(folders: Path | Sequence[Path], *, reload: bool = False) -> FastAPI:
-    """A FastAPI app serving the documents of the folders; raises `DocsError` if they do not parse."""
+def create_mock_app(
+    folders: Path | Sequence[Path],
+    *,
+    reload: bool = False,
+    lenient: bool = False,
+    cors_origins: Sequence[str] | None = None,
+    serve_legacy_paths: bool = False,
+) -> FastAPI:
+    """A FastAPI app serving the documents of the folders.
+
+    A document that does not parse, or whose route cannot be registered, is skipped with a
+    logged reason: one bad stub never stops the rest. `serve_legacy_paths` also answers each
+    document's `legacy_path`, so a front end still calling the old backend's paths works.
+    `lenient` answers every request with its example, unvalidated; `cors_origins` defaults to the
+    app's CORS_ORIGINS. Raises `DocsError` only for a missing folder.
+    """
     paths = [folders] if isinstance(folders, Path) else list(folders)
     signature = folder_signature(paths)
-    docs = parse_folder(*paths)
-    mock = FastAPI(
+    docs = load_documents(paths)
+    mock = FastAPIOffline(
         title="Mosaic mock API",
         description="Documented examples from " + ", ".join(str(p) for p in paths),
     )
+    mock.state.serve_legacy_paths = serve_legacy_paths
     load_routes(mock, docs)
+    mock.state.lenient = lenient
+    mock.state.schema_source = SchemaSource(paths)
     install_error_handlers(mock)
-    mock.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["X-Mock-Example", "Location"],
-    )
+    mock.add_middleware(RequestIdMiddleware)
+    mock.add_middleware(CORSMiddleware, **mock_cors_options(cors_origins))
     if reload:
         mock.add_middleware(_ReloadOnChange, mock=mock, folders=paths, signature=signature)
     return mock

@@ -11,9 +11,9 @@ need none of them either: `flows:execute` is not required to run one's own flow 
 the check, the plan's `flows` and `agents` limits are the quota).
 """
 
-from mosaic.accounts.plans.limits import register_limit_counter
 from mosaic.core.domain import Domain, PermissionSpec
 from mosaic.trading.agents.router import router as agents_router
+from mosaic.trading.flows.jobs import run_flow
 from mosaic.trading.flows.router import router as flows_router
 from mosaic.trading.flows.router import runs_router as flow_runs_router
 from mosaic.trading.flows.service import count_flow_agents, count_live_flows
@@ -23,7 +23,7 @@ from mosaic.trading.trades.router import router as trades_router
 from mosaic.trading.trades.service import trades_opened_today
 from mosaic.trading.user_prompts.router import router as user_prompts_router
 from mosaic.trading.user_wallets.router import router as user_wallets_router
-from mosaic.trading.user_wallets.service import count_live_connections
+from mosaic.trading.user_wallets.service import CREDENTIALS_COLUMN, count_live_connections
 from mosaic.trading.wallets.router import router as wallets_router
 
 _ACTIONS = {
@@ -40,11 +40,6 @@ PERMISSIONS = [
     for action in actions
 ]
 
-register_limit_counter("wallets", count_live_connections)
-register_limit_counter("trades_per_day", trades_opened_today)
-register_limit_counter("flows", count_live_flows)
-register_limit_counter("agents", count_flow_agents)
-
 domain = Domain(
     name="trading",
     routers=(
@@ -60,4 +55,12 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"]},
     seed=seed,
+    jobs=(run_flow,),
+    encrypted_columns=(CREDENTIALS_COLUMN,),
+    limit_counters={
+        "wallets": count_live_connections,
+        "trades_per_day": trades_opened_today,
+        "flows": count_live_flows,
+        "agents": count_flow_agents,
+    },
 )

@@ -348,6 +348,29 @@ async def test_without_a_grace_window_immediate_reuse_revokes_the_family(make_cl
     ).status_code == 401
 
 
+async def test_a_refused_refresh_never_rolls_back_the_callers_session(client, app, user_a: Account):
+    """The reuse revocation commits in its own unit of work; the request's session is left alone."""
+    from sqlalchemy import inspect
+
+    from mosaic.accounts.auth.service import AuthService
+    from mosaic.core.errors import Unauthorized
+
+    first = await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})
+    spent = first.json()["data"]
+    async with app.state.database.sessionmaker() as session:
+        loaded = await session.get(User, uuid.UUID(user_a.id))
+        assert loaded is not None
+        # No grace window: the spent token is plain reuse at once.
+        strict = app.state.settings.model_copy(update={"REFRESH_REUSE_GRACE_SECONDS": 0})
+        service = AuthService(session, strict, app.state.database, app.state.jobs)
+        with pytest.raises(Unauthorized):
+            await service.refresh(user_a.refresh_token)  # reuse of a spent token
+        assert session.in_transaction() and not inspect(loaded).expired  # no rollback happened
+    # ... and the revocation it recorded stands: the family's live token is dead too
+    after = await client.post(f"{AUTH}/refresh", json={"refresh_token": spent["refresh_token"]})
+    assert after.status_code == 401
+
+
 async def test_refresh_family_keeps_its_absolute_expiry(client, app, user_a: Account):
     rotated = (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).json()[
         "data"

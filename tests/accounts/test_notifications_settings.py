@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from mosaic.accounts.notifications.service import notify, notify_many
+from mosaic.accounts.notifications.service import notify
 from mosaic.accounts.users.models import User
 from tests.accounts.conftest import Account, outbox_messages
 
@@ -18,7 +18,8 @@ async def send(app, account: Account, title: str = "Hello", *, email: bool = Fal
     async with app.state.database.transaction() as session:
         user = await session.get(User, uuid.UUID(account.id))
         assert user is not None
-        await notify(session, user, title, f"{title} body", email=email, mailer=app.state.email)
+        await notify(session, user, title, f"{title} body", email=email, jobs=app.state.jobs)
+    await app.state.jobs.drain()  # the email copy is a job, run once the transaction committed
 
 
 async def test_settings_are_created_with_defaults_on_first_read(client, user_a: Account):
@@ -103,13 +104,35 @@ async def test_notify_emails_only_when_asked_and_allowed(client, app, settings, 
     assert titles == ["Not mailed", "Mailed"]
 
 
+async def test_the_email_copy_uses_the_template_and_the_recipients_locale(
+    client, app, settings, user_b: Account
+):
+    await client.put(SETTINGS, json={"locale": "es"}, headers=user_b.headers)
+    async with app.state.database.transaction() as session:
+        user = await session.get(User, uuid.UUID(user_b.id))
+        assert user is not None
+        await notify(session, user, "Pedido listo", "Tu flujo terminó.", email=True, jobs=app.state.jobs)
+        # queued, not sent inline: nothing is in the outbox before the commit
+        assert outbox_messages(settings, user_b.email, "notification") == []
+    await app.state.jobs.drain()
+    [message] = outbox_messages(settings, user_b.email, "notification")
+    assert message["Subject"] == "Pedido listo"
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    payload = text.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    body = payload.decode()
+    assert body.startswith("Hola ") and "Tu flujo terminó." in body  # the es template
+    assert any(p.get_content_type() == "text/html" for p in message.walk())
+
+
 async def test_notify_respects_disabled_notifications_and_fans_out(
     client, app, user_a: Account, user_b: Account
 ):
     await client.put(SETTINGS, json={"notifications_enabled": False}, headers=user_b.headers)
     async with app.state.database.transaction() as session:
         users = [await session.get(User, uuid.UUID(a.id)) for a in (user_a, user_b)]
-        assert await notify_many(session, [u for u in users if u], "Broadcast") == 1
+        sent = [await notify(session, u, "Broadcast") for u in users if u]
+        assert [n is not None for n in sent] == [True, False]
     assert (await client.get(NOTIFICATIONS, headers=user_a.headers)).json()["data"]["total"] == 1
     assert (await client.get(NOTIFICATIONS, headers=user_b.headers)).json()["data"]["total"] == 0
 
@@ -119,9 +142,10 @@ async def test_no_email_when_the_transaction_rolls_back(app, settings, user_a: A
         async with app.state.database.transaction() as session:
             user = await session.get(User, uuid.UUID(user_a.id))
             assert user is not None
-            await notify(session, user, "Rolled back", email=True, mailer=app.state.email)
+            await notify(session, user, "Rolled back", email=True, jobs=app.state.jobs)
             raise RuntimeError("fail after notify")
 
     with pytest.raises(RuntimeError):
         await notify_then_fail()
+    await app.state.jobs.drain()
     assert outbox_messages(settings, user_a.email, "notification") == []

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from mosaic.accounts.plans.limits import PlanLimitReached, check_within_limit, register_limit_counter
+from mosaic.accounts.plans.limits import PlanLimitReached, check_within_limit
 from mosaic.accounts.plans.models import UserPlan
 from mosaic.accounts.plans.service import expire_subscriptions
 from mosaic.core.database import utcnow
@@ -154,22 +154,21 @@ async def test_plan_limit_counts_against_the_active_plan(client, app, admin: Acc
     async def count_widgets(session, user_id):
         return used.get(user_id, 0)
 
-    register_limit_counter("widgets_test", count_widgets)
     plan = (await client.post(PLANS, json=plan_body(), headers=admin.headers)).json()["data"]
     await client.post(MINE, json={"plan_id": plan["id"]}, headers=user_a.headers)
     user_id = uuid.UUID(user_a.id)
     async with app.state.database.transaction() as session:
         used[user_id] = 1
-        await check_within_limit(session, user_id, "widgets_test")
+        await check_within_limit(session, user_id, "widgets_test", count_widgets)
         used[user_id] = 2
         with pytest.raises(PlanLimitReached) as reached:
-            await check_within_limit(session, user_id, "widgets_test")
+            await check_within_limit(session, user_id, "widgets_test", count_widgets)
         assert reached.value.status_code == 402 and reached.value.details == {
             "resource": "widgets_test",
             "limit": 2,
             "used": 2,
         }
-        await check_within_limit(session, user_id, "unlimited_resource")
+        await check_within_limit(session, user_id, "unlimited_resource", count_widgets)
 
 
 async def test_plan_reads_are_cached_and_a_write_invalidates_them(client, app, admin: Account):
@@ -184,3 +183,14 @@ async def test_plan_reads_are_cached_and_a_write_invalidates_them(client, app, a
     assert counter.count == 0 and cached.json()["data"]["price"] == "29.00"
     await client.put(f"{PLANS}/{plan['id']}", json={"price": "9.99"}, headers=admin.headers)
     assert (await client.get(f"{PLANS}/{plan['id']}")).json()["data"]["price"] == "9.99"
+
+
+async def test_put_null_on_a_required_field_is_ignored_and_clears_a_nullable_one(client, admin: Account):
+    """The PUT rule through HTTP: before, `name: null` reached the NOT NULL column (an error)."""
+    plan = (await client.post(PLANS, json=plan_body(duration_days=30), headers=admin.headers)).json()["data"]
+    response = await client.put(
+        f"{PLANS}/{plan['id']}", json={"name": None, "duration_days": None}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["name"] == plan["name"] and data["duration_days"] is None

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
-from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi import APIRouter, Depends, FastAPI
 
-from mosaic.accounts.deps import require_permission
+from mosaic.accounts.deps import CurrentUser, require_permission
+from mosaic.core.access import OWNER, PERMISSION, PUBLIC, public, route_accesses, unguarded_routes
 from mosaic.core.config import Settings
 from mosaic.main import create_app
 from tests.accounts.conftest import Account, new_account, set_role
@@ -208,95 +207,6 @@ async def test_validation_on_role_and_permission_payloads(client, superadmin: Ac
     assert unknown.status_code == 404
 
 
-# Routes any caller may use, and routes scoped to the caller's own account.
-PUBLIC_ROUTES = {
-    ("GET", "/health/live"),
-    ("GET", "/health/ready"),
-    ("GET", "/metrics"),
-    ("POST", "/api/v1/auth/register"),
-    ("POST", "/api/v1/auth/login"),
-    ("POST", "/api/v1/auth/token"),
-    ("POST", "/api/v1/auth/refresh"),
-    ("POST", "/api/v1/auth/logout"),
-    ("GET", "/api/v1/auth/verify-email"),
-    ("POST", "/api/v1/auth/resend-verification"),
-    ("POST", "/api/v1/auth/forgot-password"),
-    ("POST", "/api/v1/auth/reset-password"),
-    ("GET", "/api/v1/auth/google/redirect"),
-    ("GET", "/api/v1/auth/google/callback"),
-    ("GET", "/api/v1/plans"),
-    ("GET", "/api/v1/plans/{plan_id}"),
-}
-OWNER_ROUTES = {
-    ("GET", "/api/v1/users/me/plans"),
-    ("POST", "/api/v1/users/me/plans"),
-    ("PUT", "/api/v1/users/me/plans/{user_plan_id}"),
-    ("DELETE", "/api/v1/users/me/plans/{user_plan_id}"),
-    ("GET", "/api/v1/users/me/settings"),
-    ("PUT", "/api/v1/users/me/settings"),
-    ("GET", "/api/v1/notifications"),
-    ("GET", "/api/v1/notifications/unread-count"),
-    ("PUT", "/api/v1/notifications/view-all"),
-    ("PUT", "/api/v1/notifications/{notification_id}/view"),
-    ("DELETE", "/api/v1/notifications/{notification_id}"),
-    ("GET", "/api/v1/users/me"),
-    ("PUT", "/api/v1/users/me"),
-    ("DELETE", "/api/v1/users/me"),
-    ("POST", "/api/v1/auth/change-password"),
-    ("POST", "/api/v1/users/me/avatar"),
-    ("DELETE", "/api/v1/users/me/avatar"),
-    # trading: the caller's own resources; ownership is the check (another user's id is a 404)
-    *{(m, "/api/v1/user-wallets") for m in ("GET", "POST")},
-    *{(m, "/api/v1/user-wallets/{user_wallet_id}") for m in ("GET", "PUT", "DELETE")},
-    *{(m, "/api/v1/trades") for m in ("GET", "POST")},
-    ("GET", "/api/v1/trades/summary"),
-    *{(m, "/api/v1/trades/{trade_id}") for m in ("GET", "PUT", "DELETE")},
-    ("POST", "/api/v1/trades/{trade_id}/close"),
-    ("POST", "/api/v1/trades/{trade_id}/cancel"),
-    *{(m, "/api/v1/user-prompts") for m in ("GET", "POST")},
-    *{(m, "/api/v1/user-prompts/{user_prompt_id}") for m in ("GET", "PUT", "DELETE")},
-    ("POST", "/api/v1/prompts/mine"),
-    *{(m, "/api/v1/flows") for m in ("GET", "POST")},
-    *{(m, "/api/v1/flows/{flow_id}") for m in ("GET", "PUT", "DELETE")},
-    ("POST", "/api/v1/flows/{flow_id}/run"),
-    ("GET", "/api/v1/flows/{flow_id}/runs"),
-    ("GET", "/api/v1/flow-runs/{run_id}"),
-    # trading catalogues: any authenticated user reads active entries and public templates
-    *{("GET", f"/api/v1/{res}") for res in ("wallets", "agents", "prompts")},
-    *{("GET", f"/api/v1/{res}/{{{res[:-1]}_id}}") for res in ("wallets", "agents", "prompts")},
-    *{(m, "/api/v1/prompts/mine/{prompt_id}") for m in ("PUT", "DELETE")},
-}
-
-
-def _dependency_calls(dependant: Any) -> list[object]:
-    stack = list(dependant.dependencies)
-    calls: list[object] = []
-    while stack:
-        current = stack.pop()
-        calls.append(current.call)
-        stack.extend(current.dependencies)
-    return calls
-
-
-def _is_public_prefix(path: str) -> bool:
-    return path.startswith(("/docs", "/openapi", "/redoc"))
-
-
-def api_routes(app: Any) -> list[tuple[str, str, Any]]:
-    """(method, full path, dependant) of every API route, included routers expanded.
-
-    FastAPI keeps included routers as wrappers in `app.routes`; `iter_route_contexts` yields the
-    routes with their full paths and inherited (router-level) dependencies.
-    """
-    found = []
-    for route in iter_route_contexts(app.routes):
-        if not isinstance(route.original_route, APIRoute) or _is_public_prefix(str(route.path)):
-            continue
-        for method in route.methods or ():
-            found.append((method, str(route.path), route.dependant))
-    return found
-
-
 @pytest.fixture(scope="module")
 def product_app(settings: Settings) -> FastAPI:
     """A fresh app for the audits: the shared `app` may carry test-only routes (the widgets
@@ -304,25 +214,48 @@ def product_app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
-async def test_every_admin_or_mutating_route_has_a_permission_or_is_allow_listed(product_app):
-    routes = api_routes(product_app)
+async def test_every_route_is_public_owner_scoped_or_permission_guarded(product_app):
+    """The generic audit: read from the routes themselves, no hand-kept list."""
+    routes = route_accesses(product_app)
     assert len(routes) > 40  # the walk sees the included routers, not just the app's own routes
-    guarded = [
-        (method, path)
-        for method, path, dependant in routes
-        if any(isinstance(call, require_permission) for call in _dependency_calls(dependant))
-    ]
-    assert ("POST", "/api/v1/roles") in guarded and ("GET", "/api/v1/users") in guarded
-    unguarded = [
-        (method, path)
-        for method, path, dependant in routes
-        if (method, path) not in PUBLIC_ROUTES
-        and (method, path) not in OWNER_ROUTES
-        and (method, path) not in guarded
-    ]
-    assert unguarded == [], f"routes without require_permission and not allow-listed: {unguarded}"
+    by_route = {(item.method, item.path): item for item in routes}
+    assert by_route[("POST", "/api/v1/roles")].access == PERMISSION
+    assert by_route[("POST", "/api/v1/roles")].permissions == ("roles:write",)
+    assert by_route[("GET", "/api/v1/users")].access == PERMISSION
+    assert by_route[("GET", "/api/v1/users/me")].access == OWNER
+    assert by_route[("POST", "/api/v1/auth/login")].access == PUBLIC
+    assert by_route[("GET", "/health/live")].access == PUBLIC
+    assert unguarded_routes(product_app) == []
 
 
-async def test_allow_lists_name_only_routes_that_exist(product_app):
-    existing = {(method, path) for method, path, _ in api_routes(product_app)}
-    assert (PUBLIC_ROUTES | OWNER_ROUTES) - existing == set()
+async def test_the_audit_catches_a_route_without_guard_or_declaration(settings: Settings):
+    app = create_app(settings)
+    extra = APIRouter(prefix="/api/v1/audit-probe")
+
+    @extra.get("/open")
+    async def forgotten() -> dict[str, str]:
+        return {}
+
+    @extra.get("/declared")
+    @public
+    async def declared() -> dict[str, str]:
+        return {}
+
+    @extra.get("/mine")
+    async def mine(user: CurrentUser) -> dict[str, str]:
+        return {}
+
+    @extra.delete("/admin", dependencies=[Depends(require_permission("users", "delete"))])
+    async def admin_only() -> dict[str, str]:
+        return {}
+
+    app.include_router(extra)
+    assert unguarded_routes(app) == [("GET", "/api/v1/audit-probe/open")]
+
+
+async def test_public_routes_of_a_domain_are_read_from_its_markers():
+    from mosaic.accounts import domain as accounts
+
+    declared = set(accounts.public_routes())
+    assert ("POST", "/auth/login") in declared and ("GET", "/plans/{plan_id}") in declared
+    assert ("GET", "/users/me") not in declared and ("POST", "/plans") not in declared

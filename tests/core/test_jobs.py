@@ -49,6 +49,16 @@ async def slow(ctx: JobContext, marker: str) -> None:
     RECORDED[marker] += 1
 
 
+TEST_JOBS = (record, flaky, slow)
+
+
+@pytest.fixture(autouse=True)
+def _test_jobs(app):
+    """The test jobs join the shared app's registry, the way a Domain's `jobs` would."""
+    for spec in TEST_JOBS:
+        app.state.tasks.register(spec)
+
+
 router = APIRouter(prefix="/test-jobs", tags=["test-jobs"])
 
 
@@ -128,7 +138,7 @@ async def test_a_job_that_keeps_failing_stops_after_its_retries_and_is_logged(ap
 
 
 async def test_shutdown_lets_running_jobs_finish(app):
-    jobs = InProcessJobs()
+    jobs = InProcessJobs(app.state.tasks)
     jobs.context = app.state.jobs.context
     name = marker()
     await jobs.enqueue("tests.slow", name)
@@ -181,6 +191,8 @@ async def test_a_job_enqueued_through_the_api_runs_in_a_celery_worker(make_clien
             "1",
             "--queue",
             queue,
+            "--hostname",  # unique: a namesake worker on this host and broker would lock it out
+            f"{queue}@%h",
         ],
         cwd=ROOT,
         env=_worker_env(settings, queue, outbox),

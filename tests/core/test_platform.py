@@ -17,9 +17,11 @@ from mosaic.core.config import (
     EXAMPLE_JWT_SECRET,
     EXAMPLE_SUPERADMIN_PASSWORD,
     Settings,
+    get_settings,
 )
+from mosaic.core.domain import resolve_domain_names
 from mosaic.core.logging import build_handler, redact_text
-from mosaic.main import create_app, resolve_domain_names
+from mosaic.main import create_app
 from tests.conftest import make_settings
 
 SAFE_PRODUCTION: dict[str, Any] = {
@@ -116,7 +118,7 @@ def test_production_accepts_safe_settings():
         ({"SUPERADMIN_PASSWORD": EXAMPLE_SUPERADMIN_PASSWORD}, "SUPERADMIN_PASSWORD is the example value"),
         ({"DEBUG": True}, "DEBUG must be false"),
         ({"DATABASE_URL": "sqlite+aiosqlite:///var/x.db"}, "production needs PostgreSQL"),
-        ({"WALLET_ENCRYPTION_KEYS": None}, "WALLET_ENCRYPTION_KEYS is not set"),
+        ({"WALLET_ENCRYPTION_KEYS": None}, "SECRET_BOX_KEYS is not set"),
         ({"WALLET_ENCRYPTION_KEYS": DEV_WALLET_ENCRYPTION_KEY}, "contains the development key"),
     ],
 )
@@ -279,7 +281,7 @@ async def test_password_hashing_slots_follow_the_setting(make_client):
     assert (await security.verify_password("correct horse battery", hashed))[0] is True
 
 
-def test_serve_tunes_malloc_for_gunicorn_without_overriding_the_operator(monkeypatch):
+def test_serve_tunes_malloc_for_gunicorn_without_overriding_the_operator(monkeypatch, tmp_path):
     from mosaic import cli
 
     calls: list[list[str]] = []
@@ -291,8 +293,14 @@ def test_serve_tunes_malloc_for_gunicorn_without_overriding_the_operator(monkeyp
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     monkeypatch.setattr(os, "execv", execv)
+    # Several workers need Redis; serve exports the metrics dir and log mode for them.
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prom"))
+    monkeypatch.delenv("LOG_FILE_ROTATION", raising=False)
+    get_settings.cache_clear()
     with pytest.raises(SystemExit):
         cli.serve(host="127.0.0.1", port=8999, workers=2, reload=False)
+    get_settings.cache_clear()
     assert calls and "gunicorn" in calls[0]
     assert os.environ["MALLOC_ARENA_MAX"] == "4"  # the operator's value wins
     assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(1024 * 1024)
@@ -303,3 +311,32 @@ def test_fastapi_opentelemetry_follows_the_setting(enabled: bool):
     app = create_app(make_settings(OPENTELEMETRY_ENABLED=enabled))
     config = app._telemetry  # FastAPI keeps no public accessor for it
     assert (config["tracing"], config["metrics"], config["logs"]) == (enabled, enabled, enabled)
+
+
+def test_a_fresh_install_gets_the_versions_the_suite_ran_with():
+    """`make install` applies requirements.lock, which pins what this environment runs."""
+    import tomllib
+    from importlib import metadata
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+
+    lock = {
+        name.lower(): version
+        for name, _, version in (
+            line.partition("==")
+            for line in Path("requirements.lock").read_text().splitlines()
+            if line and not line.startswith("#")
+        )
+    }
+    for package in ("fastapi", "starlette", "pydantic", "sqlalchemy"):
+        assert lock[package] == metadata.version(package), package
+    assert "-c requirements.lock" in Path("Makefile").read_text()
+    declared = {
+        Requirement(spec).name.lower(): Requirement(spec)
+        for spec in tomllib.loads(Path("pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    for package in ("fastapi", "starlette"):  # the minor the code was written against
+        spec = declared[package].specifier
+        assert metadata.version(package) in spec and not spec.contains("99.0")
+    assert declared["limits"].extras == set()  # the Redis path does not use limits' storage

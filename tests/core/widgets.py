@@ -5,16 +5,17 @@ It lives on its own metadata so the real models and migrations never see it.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import MetaData, String
+from sqlalchemy import ForeignKey, MetaData, String, UniqueConstraint, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mosaic.core.database import NAMING_CONVENTION, SoftDelete, Timestamps, UUIDPrimaryKey, unique_among_live
-from mosaic.core.deps import SessionDep
+from mosaic.core.deps import SessionDep, WriteSessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import (
     BadRequest,
@@ -44,6 +45,40 @@ class Widget(UUIDPrimaryKey, Timestamps, SoftDelete, WidgetBase):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
 
 
+class Bucket(UUIDPrimaryKey, WidgetBase):
+    """A parent row whose claims must stay unique per key without a unique constraint."""
+
+    __tablename__ = "test_buckets"
+    label: Mapped[str] = mapped_column(String(100), default="")
+    claim_count: Mapped[int] = mapped_column(default=0)
+
+
+class Claim(UUIDPrimaryKey, WidgetBase):
+    """Deliberately no unique constraint: only the service's locked check keeps keys unique."""
+
+    __tablename__ = "test_claims"
+    bucket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("test_buckets.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+
+
+class Ticket(UUIDPrimaryKey, WidgetBase):
+    """Guarded by a named unique constraint only (no check), for the constraint-error registry."""
+
+    __tablename__ = "test_tickets"
+    __table_args__ = (UniqueConstraint("code", name="uq_test_tickets_code"),)
+    code: Mapped[str] = mapped_column(String(100))
+
+
+class BucketRepository(Repository[Bucket]):
+    model = Bucket
+    label = "Bucket"
+
+
+class ClaimRepository(Repository[Claim]):
+    model = Claim
+    label = "Claim"
+
+
 class WidgetRepository(Repository[Widget]):
     model = Widget
     label = "Widget"
@@ -70,6 +105,24 @@ class WidgetOut(BaseModel):
     name: str
     color: str
     owner_id: uuid.UUID | None
+
+
+class ClaimIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=100)
+
+
+class ClaimOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    bucket_id: uuid.UUID
+    key: str
+
+
+class BucketOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    claim_count: int
 
 
 router = APIRouter(prefix="/widgets", tags=["widgets"])
@@ -152,3 +205,53 @@ async def fail_after_write(body: WidgetIn, session: SessionDep, crash: bool = Fa
 @router.get("/errors/{kind}", response_model=Envelope[None])
 async def raise_error(kind: str) -> Envelope[None]:
     raise ERRORS[kind]()
+
+
+@router.post("/buckets", response_model=Envelope[BucketOut], status_code=status.HTTP_201_CREATED)
+async def create_bucket(session: SessionDep) -> Envelope[BucketOut]:
+    bucket = await BucketRepository(session).create()
+    return created(BucketOut.model_validate(bucket), "Bucket created")
+
+
+@router.get("/buckets/{bucket_id}", response_model=Envelope[BucketOut], responses=error_responses(404))
+async def get_bucket(bucket_id: uuid.UUID, session: SessionDep) -> Envelope[BucketOut]:
+    return ok(BucketOut.model_validate(await BucketRepository(session).get_or_404(bucket_id)))
+
+
+@router.post(
+    "/buckets/{bucket_id}/claims",
+    response_model=Envelope[ClaimOut],
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 409),
+)
+async def claim(
+    bucket_id: uuid.UUID,
+    body: ClaimIn,
+    session: WriteSessionDep,
+    pause_ms: Annotated[int, Query(ge=0, le=100)] = 0,
+) -> Envelope[ClaimOut]:
+    """Check-then-insert made atomic: the write transaction (SQLite) and the bucket's row lock (PG).
+
+    `pause_ms` widens the window between the check and the insert, so that without the locks the
+    concurrent requests really do all pass the check (a test-only knob).
+    """
+    bucket = await BucketRepository(session).get_or_404(bucket_id, for_update=True)
+    taken = await session.scalar(select(Claim.id).where(Claim.bucket_id == bucket.id, Claim.key == body.key))
+    if taken is not None:
+        raise Conflict("Key already claimed", code="CLAIM_TAKEN")
+    await asyncio.sleep(pause_ms / 1000)
+    row = await ClaimRepository(session).create(bucket_id=bucket.id, key=body.key)
+    bucket.claim_count += 1  # a read-modify-write the same lock protects
+    return created(ClaimOut.model_validate(row), "Claimed")
+
+
+@router.post(
+    "/tickets",
+    response_model=Envelope[None],
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(409),
+)
+async def create_ticket(body: ClaimIn, session: SessionDep) -> Envelope[None]:
+    session.add(Ticket(code=body.key))
+    await session.flush()
+    return created(None, "Ticket created")

@@ -218,6 +218,9 @@ async def test_stubs_are_valid_docs_the_mock_serves(tmp_path):
     )
     assert stub.relative_path == "users/delete_users_by_id.md"
     async with running(create_mock_app(tmp_path)) as client:
+        # The stub says `auth: bearer`: the mock asks for a token, as the real route would.
+        assert (await client.delete("/api/v1/users/42")).status_code == 401
+        client.headers["Authorization"] = "Bearer a.b.c"
         response = await client.delete("/api/v1/users/42")
         assert response.json() == {"status_code": 200, "message": "OK", "data": None, "error": None}
         assert (await client.get("/api/v1/files/raw/a/b/c.png")).status_code == 200

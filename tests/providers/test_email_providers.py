@@ -185,3 +185,20 @@ async def test_register_with_resend_sends_through_the_api(make_client):
     assert response.status_code == 201
     sent = [json.loads(call.request.content) for call in route.calls]
     assert [b["subject"] for b in sent if b["to"] == [address]] == ["Welcome to Mosaic", "Verify your email"]
+
+
+async def test_console_outbox_keeps_a_decoded_copy_and_a_clickable_index(tmp_path):
+    """The .eml body is encoded; the .txt copy and index.html show the link as written."""
+    from mosaic.providers.email import ConsoleEmailProvider, EmailMessage
+
+    link = "http://localhost:3000/verify-email?token=abc.def-ghi"
+    provider = ConsoleEmailProvider(tmp_path, "Mosaic <no-reply@example.com>")
+    await provider.send(
+        EmailMessage("ana@example.com", "Verify", f"Hola Ñandú, open {link}\n" * 20, tag="verification")
+    )
+    (text,) = list(tmp_path.glob("verification-*.txt"))
+    assert text.read_text(encoding="utf-8").startswith("To: ana@example.com\nSubject: Verify\n\nHola Ñandú")
+    assert link in text.read_text(encoding="utf-8")
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="{link}">{link}</a>' in index
+    assert not list(tmp_path.glob("*.part"))

@@ -13,7 +13,7 @@ import pytest
 import respx
 
 from mosaic.trading.flows.jobs import execute_run
-from tests.accounts.conftest import Account
+from tests.accounts.conftest import Account, new_account, outbox_messages
 from tests.trading.conftest import API, create_agent, create_template
 
 FLOWS = f"{API}/flows"
@@ -227,7 +227,9 @@ async def test_superadmin_is_not_limited(client, superadmin, admin, chain_prompt
 
 
 # -- runs through the offline provider, in-process -------------------------------------------------
-async def test_three_steps_chain_their_outputs_and_notify(client, user_a, agent, admin, chain_prompt):
+async def test_three_steps_chain_their_outputs_and_notify(
+    client, app, settings, user_a, agent, admin, chain_prompt
+):
     variables = await create_template(
         client, admin, prompt="{symbol} {unknown} {symbol.__class__} {0} {{x}}\nText: {previous_output}"
     )
@@ -268,6 +270,9 @@ async def test_three_steps_chain_their_outputs_and_notify(client, user_a, agent,
     assert failed_only.json()["data"]["total"] == 0
     notes = (await client.get(f"{API}/notifications", headers=user_a.headers)).json()["data"]["items"]
     assert [(n["title"], n["category"]) for n in notes] == [("Flow finished", "flows")]
+    await app.state.jobs.drain()  # the email copy of the notification is its own job
+    mailed = outbox_messages(settings, user_a.email, "notification")
+    assert [m["Subject"] for m in mailed] == ["Flow finished"]
 
 
 async def test_a_finished_run_is_not_run_again(client, app, user_a, agent, chain_prompt):
@@ -397,6 +402,29 @@ async def test_a_remote_agent_records_usage_and_cost(ai_client, user_a, admin, c
     assert result["steps"][0]["tokens"] == {"prompt": 40, "completion": 10, "total": 50}
     assert result["total_tokens"] == 100
     assert Decimal(result["total_cost_usd"]) == 2 * Decimal(result["steps"][0]["cost_usd"]) > 0
+
+
+async def test_remote_answers_are_cached_in_the_apps_core_cache(make_client, admin, chain_prompt):
+    """The completion cache is the app's core cache (Redis-backed when configured), not a dict
+    of the process: a second app, with a cache of its own, asks the provider again."""
+    settings = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": AI_BASE, "AI_MAX_RETRIES": 0}
+    first_app, first = await make_client(**settings)
+    _, second = await make_client(**settings)
+    remote = await create_agent(first, admin, provider="openai_compatible", model_id="gpt-4o-mini")
+    owner = await new_account(first)
+    flow = await created_flow(first, owner, [step(0, chain_prompt, remote)])
+    marker = uuid.uuid4().hex
+    with respx.mock(assert_all_called=False) as router:
+        route = router.post(f"{AI_BASE}/chat/completions").mock(
+            return_value=httpx.Response(200, json=chat("cached answer"))
+        )
+        for client in (first, first):
+            result = await run(client, owner, flow["id"], {"input": {"input": marker}})
+            assert result["status"] == "succeeded", result
+        assert route.call_count == 1  # the second run of the same app was answered by its cache
+        await run(second, owner, flow["id"], {"input": {"input": marker}})
+        assert route.call_count == 2
+    assert first_app.state.cache is not None
 
 
 async def test_an_unconfigured_provider_fails_the_first_step(client, user_a, admin, chain_prompt):

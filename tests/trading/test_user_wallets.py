@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from mosaic.core.config import DEV_WALLET_ENCRYPTION_KEY
-from mosaic.trading.user_wallets.crypto import CredentialCipher, CredentialDecryptError, key_id
+from mosaic.core.secretbox import SecretBox, SecretDecryptError, key_id
 from mosaic.trading.user_wallets.models import UserWallet
 from mosaic.trading.user_wallets.service import (
     CredentialsUnreadable,
@@ -220,7 +220,7 @@ async def test_ciphertext_copied_to_another_users_row_does_not_decrypt(
     assert data["credentials_readable"] is False and data["masked_credentials"] is None
     assert SENTINEL[-4:] not in response.text
 
-    cipher = CredentialCipher.from_settings(settings)
+    cipher = SecretBox.from_settings(settings)
     async with app.state.database.transaction() as session:
         with pytest.raises(CredentialsUnreadable):
             await reveal_credentials(session, cipher, uuid.UUID(user_b.id), uuid.UUID(owned_b["id"]))
@@ -245,8 +245,8 @@ async def test_rotation_reseals_rows_under_the_new_key_and_is_idempotent(
     row = await stored_row(app, owned["id"])
     assert row.credentials_key_id == key_id(base64.urlsafe_b64decode(NEW_KEY))
 
-    new_only = CredentialCipher([base64.urlsafe_b64decode(NEW_KEY)])
-    old_only = CredentialCipher([base64.urlsafe_b64decode(DEV_WALLET_ENCRYPTION_KEY)])
+    new_only = SecretBox([base64.urlsafe_b64decode(NEW_KEY)])
+    old_only = SecretBox([base64.urlsafe_b64decode(DEV_WALLET_ENCRYPTION_KEY)])
     async with app.state.database.transaction() as session:
         assert await reveal_credentials(session, new_only, uuid.UUID(user_a.id), row.id) == {
             "api_key": "rotate-me-0000-9999"
@@ -317,21 +317,21 @@ async def test_rotation_reports_rows_no_key_can_open(client, app, user_a: Accoun
 
 
 def test_cipher_round_trips_and_binds_the_associated_data():
-    cipher = CredentialCipher([base64.urlsafe_b64decode(NEW_KEY)])
+    cipher = SecretBox([base64.urlsafe_b64decode(NEW_KEY)])
     token = cipher.encrypt(b"secret", b"user-1|wallet-1|row-1")
     assert cipher.decrypt(token, b"user-1|wallet-1|row-1") == b"secret"
     for aad in (b"user-2|wallet-1|row-1", b""):
-        with pytest.raises(CredentialDecryptError):
+        with pytest.raises(SecretDecryptError):
             cipher.decrypt(token, aad)
     version, kid, body = token.split(".")
     tampered_body = body[:-4] + ("AAAA" if body[-4:] != "AAAA" else "BBBB")
     for broken in (f"{version}.{kid}.{tampered_body}", f"v9.{kid}.{body}", "garbage", f"v1.{kid}.!!"):
-        with pytest.raises(CredentialDecryptError):
+        with pytest.raises(SecretDecryptError):
             cipher.decrypt(broken, b"user-1|wallet-1|row-1")
 
 
 def test_nonces_are_unique_across_ten_thousand_encryptions():
-    cipher = CredentialCipher([base64.urlsafe_b64decode(NEW_KEY)])
+    cipher = SecretBox([base64.urlsafe_b64decode(NEW_KEY)])
     nonces = {base64.urlsafe_b64decode(cipher.encrypt(b"x", b"a").split(".")[2])[:12] for _ in range(10_000)}
     assert len(nonces) == 10_000
 

@@ -19,9 +19,10 @@ from mosaic.accounts.auth.schemas import (
     ResetPasswordIn,
     TokenPair,
 )
-from mosaic.accounts.auth.service import AuthService
+from mosaic.accounts.auth.service import BAD_TOKEN, INVALID_CREDENTIALS, INVALID_REFRESH, AuthService
 from mosaic.accounts.deps import CurrentPrincipal, load_current_user, oauth2_scheme
 from mosaic.accounts.users.schemas import UserOut
+from mosaic.core.access import public
 from mosaic.core.deps import DatabaseDep, SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import BadRequest, NotFound, error_responses
@@ -31,6 +32,11 @@ from mosaic.core.security import TokenError, TokenPurpose, decode_token, sha256_
 from mosaic.providers.identity.google import GoogleOAuthClient
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+LOGIN_ERRORS = {
+    401: [("INVALID_CREDENTIALS", INVALID_CREDENTIALS)],
+    403: [("ACCOUNT_DISABLED", "Account is disabled")],
+}
 
 OAUTH_COOKIE = "mosaic_oauth"
 ACCEPTED = Accepted(detail="If the address belongs to an account, an email is on its way.")
@@ -58,8 +64,9 @@ def _no_store(response: Response) -> None:
     response_model=Envelope[UserOut],
     status_code=status.HTTP_201_CREATED,
     summary="Register a new account",
-    responses=error_responses(400),
+    responses=error_responses(codes={400: [("VALIDATION_ERROR", "Email is already registered")]}),
 )
+@public
 async def register(body: RegisterIn, auth: Auth, request: Request) -> Envelope[UserOut]:
     await limit_credentials(request, "register")
     user = await auth.register(body)
@@ -70,8 +77,9 @@ async def register(body: RegisterIn, auth: Auth, request: Request) -> Envelope[U
     "/login",
     response_model=Envelope[TokenPair],
     summary="Log in with email and password",
-    responses=error_responses(401, 403),
+    responses=error_responses(codes=LOGIN_ERRORS),
 )
+@public
 async def login(body: LoginIn, auth: Auth, request: Request, response: Response) -> Envelope[TokenPair]:
     await limit_credentials(request, "login", body.email)
     _no_store(response)
@@ -82,8 +90,9 @@ async def login(body: LoginIn, auth: Auth, request: Request, response: Response)
     "/token",
     response_model=OAuth2TokenEnvelope,
     summary="OAuth2 password grant (Swagger UI's Authorize button)",
-    responses=error_responses(401, 403),
+    responses=error_responses(codes=LOGIN_ERRORS),
 )
+@public
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], auth: Auth, request: Request, response: Response
 ) -> OAuth2TokenEnvelope:
@@ -99,8 +108,9 @@ async def token(
     "/refresh",
     response_model=Envelope[TokenPair],
     summary="Rotate a refresh token",
-    responses=error_responses(401),
+    responses=error_responses(codes={401: [("UNAUTHORIZED", INVALID_REFRESH)]}),
 )
+@public
 async def refresh(body: RefreshIn, auth: Auth, request: Request, response: Response) -> Envelope[TokenPair]:
     # The token stands for the account here (its hash: no secret reaches the limiter's store).
     await limit_credentials(request, "refresh", sha256_hex(body.refresh_token))
@@ -112,8 +122,9 @@ async def refresh(body: RefreshIn, auth: Auth, request: Request, response: Respo
     "/logout",
     response_model=Envelope[None],
     summary="Revoke a refresh token (and the access token sent)",
-    responses=error_responses(401),
+    responses=error_responses(codes={401: [("UNAUTHORIZED", INVALID_REFRESH)]}),
 )
+@public
 async def logout(
     body: RefreshIn,
     auth: Auth,
@@ -134,10 +145,14 @@ async def logout(
     "/verify-email",
     response_model=Envelope[None],
     summary="Verify an email address",
-    responses=error_responses(400),
+    responses=error_responses(codes={400: [("INVALID_TOKEN", BAD_TOKEN)]}),
 )
+@public
 async def verify_email(
-    token: Annotated[str, Query(min_length=1, max_length=4096)], auth: Auth
+    token: Annotated[
+        str, Query(min_length=1, max_length=4096, description="The token of the verification email's link.")
+    ],
+    auth: Auth,
 ) -> Envelope[None]:
     newly = await auth.verify_email(token)
     return ok(None, "Email verified" if newly else "Email already verified")
@@ -149,6 +164,7 @@ async def verify_email(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send the verification email again",
 )
+@public
 async def resend_verification(body: EmailIn, auth: Auth, request: Request) -> Envelope[Accepted]:
     await limit_credentials(request, "resend-verification", body.email)
     await auth.resend_verification(body.email)
@@ -161,6 +177,7 @@ async def resend_verification(body: EmailIn, auth: Auth, request: Request) -> En
     status_code=status.HTTP_202_ACCEPTED,
     summary="Email a password reset link",
 )
+@public
 async def forgot_password(body: EmailIn, auth: Auth, request: Request) -> Envelope[Accepted]:
     await limit_credentials(request, "forgot-password", body.email)
     await auth.forgot_password(body.email)
@@ -171,8 +188,16 @@ async def forgot_password(body: EmailIn, auth: Auth, request: Request) -> Envelo
     "/reset-password",
     response_model=Envelope[None],
     summary="Set a new password with a reset token",
-    responses=error_responses(400),
+    responses=error_responses(
+        codes={
+            400: [
+                ("INVALID_TOKEN", BAD_TOKEN),
+                ("INVALID_PASSWORD", "Password must be at least 8 characters"),
+            ]
+        }
+    ),
 )
+@public
 async def reset_password(body: ResetPasswordIn, auth: Auth, request: Request) -> Envelope[None]:
     await limit_credentials(request, "reset-password", sha256_hex(body.token))
     await auth.reset_password(body.token, body.new_password)
@@ -183,7 +208,7 @@ async def reset_password(body: ResetPasswordIn, auth: Auth, request: Request) ->
     "/change-password",
     response_model=Envelope[TokenPair],
     summary="Change password; every other session is signed out",
-    responses=error_responses(400, 401),
+    responses=error_responses(401, codes={400: [("INVALID_PASSWORD", "Current password is incorrect")]}),
 )
 async def change_password(
     body: ChangePasswordIn, principal: CurrentPrincipal, auth: Auth, response: Response
@@ -219,11 +244,15 @@ def _safe_redirect(target: str | None) -> str | None:
     summary="Start Google sign-in",
     responses={307: {"description": "Redirect to Google's consent screen"}, **error_responses(400, 404)},
 )
+@public
 async def google_redirect(
     google: Google,
     auth: Auth,
     settings: SettingsDep,
-    redirect: Annotated[str | None, Query(max_length=512)] = None,
+    redirect: Annotated[
+        str | None,
+        Query(max_length=512, description="Front-end path or allowed URL to return to after sign-in."),
+    ] = None,
 ) -> RedirectResponse:
     url, browser = await auth.google_start(google, _safe_redirect(redirect))
     response = RedirectResponse(url, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
@@ -245,14 +274,20 @@ async def google_redirect(
     summary="Finish Google sign-in",
     responses=error_responses(400, 404, 503),
 )
+@public
 async def google_callback(
     google: Google,
     auth: Auth,
     request: Request,
     response: Response,
-    code: Annotated[str | None, Query(max_length=2048)] = None,
-    state: Annotated[str | None, Query(max_length=512)] = None,
-    browser: Annotated[str | None, Cookie(alias=OAUTH_COOKIE)] = None,
+    code: Annotated[str | None, Query(max_length=2048, description="Google's authorization code.")] = None,
+    state: Annotated[
+        str | None, Query(max_length=512, description="The signed state sent to Google by the redirect.")
+    ] = None,
+    browser: Annotated[
+        str | None,
+        Cookie(alias=OAUTH_COOKIE, description="Binds the sign-in to the browser that began it."),
+    ] = None,
 ) -> Envelope[TokenPair]:
     await limit_credentials(request, "oauth-callback")
     _no_store(response)

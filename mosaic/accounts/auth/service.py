@@ -2,7 +2,11 @@
 
 Token state that must outlive a failing request (a detected refresh-token reuse revokes its whole
 family, then the request fails with 401) is written in its own unit of work, so the rollback of
-the request cannot undo the revocation.
+the request cannot undo the revocation. A refresh runs entirely in that unit of work: it never
+touches, and never rolls back, the request's session (whose other work, and whose objects, stay
+as they were), and on SQLite no second connection waits on the request's write lock. The claim
+of a refresh token therefore commits even when the rest of the request then fails: the safe
+direction (the token is spent; the user signs in again), never two live tokens.
 """
 
 from __future__ import annotations
@@ -62,8 +66,13 @@ class AuthService:
     limiter: RateLimiter | None = None  # quotas (reset emails per day); None in jobs and scripts
 
     # -- tokens -------------------------------------------------------------------------------
-    async def issue_pair(self, user: User, *, family: RefreshToken | None = None) -> TokenPair:
-        """An access token and a refresh token; a rotation keeps the family and its absolute expiry."""
+    async def issue_pair(
+        self, user: User, *, family: RefreshToken | None = None, session: AsyncSession | None = None
+    ) -> TokenPair:
+        """An access token and a refresh token; a rotation keeps the family and its absolute expiry.
+
+        Written in `session` (a refresh's own unit of work) or else the request's session."""
+        session = session if session is not None else self.session
         settings = self.settings
         now = utcnow()
         expires_at = family.expires_at if family else now + timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS)
@@ -79,8 +88,8 @@ class AuthService:
         )
         refresh = self._refresh_token(user, row)
         row.token_hash = sha256_hex(refresh)
-        self.session.add(row)
-        await self.session.flush()
+        session.add(row)
+        await session.flush()
         return self._pair(user, refresh)
 
     def _pair(self, user: User, refresh: str) -> TokenPair:
@@ -104,7 +113,7 @@ class AuthService:
         )
         return token
 
-    async def _successor_in_grace(self, row: RefreshToken) -> TokenPair | None:
+    async def _successor_in_grace(self, session: AsyncSession, row: RefreshToken) -> TokenPair | None:
         """RFC 9700 §4.14.2: shortly after a rotation, the rotated token is answered with the pair's
         refresh token again (two tabs refreshing at once must not log the user out). Only while
         that successor is itself unused and live; anything else is reuse."""
@@ -112,7 +121,7 @@ class AuthService:
         if not grace or row.used_at is None or utcnow() - row.used_at > grace:
             return None
         successor = (
-            await self.session.execute(
+            await session.execute(
                 select(RefreshToken)
                 .where(RefreshToken.family_id == row.family_id, RefreshToken.created_at >= row.used_at)
                 .order_by(RefreshToken.created_at)
@@ -121,7 +130,7 @@ class AuthService:
         ).scalar_one_or_none()
         if successor is None or successor.used_at is not None or successor.revoked_at is not None:
             return None
-        user = await self.session.get(User, row.user_id)
+        user = await session.get(User, row.user_id)
         if user is None or user.is_deleted or not user.is_active:
             return None
         refresh = self._refresh_token(user, successor)
@@ -129,15 +138,13 @@ class AuthService:
             return None
         return self._pair(user, refresh)
 
-    async def _revoke_family(self, family_id: str) -> None:
-        # End the request's transaction first: it may hold the write lock (SQLite) the revocation needs.
-        await self.session.rollback()
-        async with self.database.transaction() as session:
-            await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            )
+    @staticmethod
+    async def _revoke_family(session: AsyncSession, family_id: str) -> None:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
         logger.warning("refresh token reuse detected: family %s revoked", family_id[:8])
 
     async def refresh(self, token: str) -> TokenPair:
@@ -145,13 +152,22 @@ class AuthService:
             claims = decode_token(self.settings, token, TokenPurpose.REFRESH)
         except TokenError as exc:
             raise Unauthorized(INVALID_REFRESH) from exc
-        row = await self.session.get(RefreshToken, claims["jti"])
-        if row is None or row.token_hash != sha256_hex(token) or row.revoked_at is not None:
+        # Own unit of work: it commits (a revocation included) before the 401 is raised here.
+        async with self.database.transaction() as own:
+            pair = await self._rotate(own, token, claims)
+        if pair is None:
             raise Unauthorized(INVALID_REFRESH)
+        return pair
+
+    async def _rotate(self, session: AsyncSession, token: str, claims: dict[str, Any]) -> TokenPair | None:
+        """The new pair, or None (refused) after recording what must stay recorded."""
+        row = await session.get(RefreshToken, claims["jti"])
+        if row is None or row.token_hash != sha256_hex(token) or row.revoked_at is not None:
+            return None
         if row.used_at is not None:  # a spent token presented again: stolen, unless just rotated
-            return await self._grace_or_revoke(row)
+            return await self._grace_or_revoke(session, row)
         # Atomic claim: of two concurrent refreshes with one token, exactly one updates the row.
-        claimed = await self.session.execute(
+        claimed = await session.execute(
             update(RefreshToken)
             .where(
                 RefreshToken.jti == row.jti, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None)
@@ -160,22 +176,24 @@ class AuthService:
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            await self.session.refresh(row)  # the concurrent winner's rotation
-            return await self._grace_or_revoke(row)
-        user = await self.session.get(User, row.user_id)
+            await session.refresh(row)  # the concurrent winner's rotation
+            return await self._grace_or_revoke(session, row)
+        user = await session.get(User, row.user_id)
         if user is None or user.is_deleted or not user.is_active or claims.get("ver") != user.token_version:
-            raise Unauthorized(INVALID_REFRESH)
-        return await self.issue_pair(user, family=row)
+            return None
+        return await self.issue_pair(user, family=row, session=session)
 
-    async def _grace_or_revoke(self, row: RefreshToken) -> TokenPair:
-        pair = await self._successor_in_grace(row)
+    async def _grace_or_revoke(self, session: AsyncSession, row: RefreshToken) -> TokenPair | None:
+        """The successor again within the grace window; otherwise the family is revoked (in the
+        refresh's own unit of work, so it stays revoked) and the token refused (None)."""
+        pair = await self._successor_in_grace(session, row)
         if pair is not None:
             logger.info(
                 "refresh token of family %s presented again within the grace window", row.family_id[:8]
             )
             return pair
-        await self._revoke_family(row.family_id)
-        raise Unauthorized(INVALID_REFRESH)
+        await self._revoke_family(session, row.family_id)
+        return None
 
     async def logout(self, refresh_token: str, access_claims: dict[str, Any] | None) -> None:
         """Revoke the refresh token's family and, when given, the presenting access token."""

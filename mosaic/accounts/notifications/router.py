@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from mosaic.accounts.deps import CurrentUser
 from mosaic.accounts.notifications import service
@@ -13,7 +13,7 @@ from mosaic.accounts.notifications.schemas import MarkedCount, NotificationOut, 
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, PageParams
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.core.params import QueryFlag
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -29,11 +29,13 @@ async def list_notifications(
     session: SessionDep,
     user: CurrentUser,
     page: Annotated[PageParams, service.NotificationRepository.pagination],
-    unread: QueryFlag | None = None,
+    unread: Annotated[
+        QueryFlag | None, Query(description="Only unread (`true`) or only viewed (`false`) notifications.")
+    ] = None,
 ) -> Envelope[Page[NotificationOut]]:
     items, total = await service.list_mine(session, user.id, page, unread)
     return ok(
-        Page[NotificationOut].build([NotificationOut.model_validate(n) for n in items], total, page),
+        page_of(NotificationOut, items, total, page),
         "Notifications retrieved",
     )
 

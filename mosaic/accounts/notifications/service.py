@@ -1,14 +1,14 @@
 """Notifications: the one call every domain uses to tell a user something.
 
 `notify` honours the user's settings: with notifications off nothing is stored; the email copy
-goes out only when asked for *and* the user accepts email notifications, and only after the
-transaction that produced the notification commits.
+goes out only when asked for *and* the user accepts email notifications, through the email job
+(template `notification`, the user's locale), and only after the transaction that produced the
+notification commits.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mosaic.accounts.notifications.models import Notification
 from mosaic.accounts.settings.service import get_or_create
 from mosaic.accounts.users.models import User
-from mosaic.core.database import on_commit, utcnow
+from mosaic.core.crud import Owned
+from mosaic.core.database import utcnow
+from mosaic.core.jobs import JobQueue
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
-from mosaic.providers.email import EmailMessage, EmailProvider
+from mosaic.providers.email import queue_email
 
 
 class NotificationRepository(Repository[Notification]):
@@ -37,47 +39,41 @@ async def notify(
     *,
     category: str = "general",
     email: bool = False,
-    mailer: EmailProvider | None = None,
+    jobs: JobQueue | None = None,
+    link: str | None = None,
 ) -> Notification | None:
+    """Store an in-app notification; with `email=True` also queue its email copy.
+
+    The copy is the `notification` template in the recipient's locale (their settings' locale),
+    sent by the `email.send` job once this transaction commits: never inline, never on rollback,
+    and retried by the job runner like every other email.
+    """
     preferences = await get_or_create(session, user.id, user.locale)
     if not preferences.notifications_enabled:
         return None
     notification = await NotificationRepository(session).create(
         user_id=user.id, title=title[:200], description=description, category=category
     )
-    if email and mailer is not None and preferences.email_notifications and user.is_active:
-        message = EmailMessage(
-            to=user.email, subject=title[:200], text=f"{title}\n\n{description}\n", tag="notification"
+    if email and jobs is not None and preferences.email_notifications and user.is_active:
+        queue_email(
+            session,
+            jobs,
+            to=user.email,
+            template="notification",
+            locale=preferences.locale or user.locale,
+            first_name=user.first_name,
+            title=title[:200],
+            body=description,
+            link=link,
         )
-        on_commit(session, lambda: mailer.send(message))
     return notification
-
-
-async def notify_many(
-    session: AsyncSession,
-    users: Sequence[User],
-    title: str,
-    description: str = "",
-    *,
-    category: str = "general",
-    email: bool = False,
-    mailer: EmailProvider | None = None,
-) -> int:
-    """Fan-out to many users in the caller's transaction; returns how many were notified."""
-    sent = 0
-    for user in users:
-        if await notify(session, user, title, description, category=category, email=email, mailer=mailer):
-            sent += 1
-    return sent
 
 
 async def list_mine(
     session: AsyncSession, user_id: uuid.UUID, params: PageParams, unread: bool | None
 ) -> tuple[list[Notification], int]:
     viewed = None if unread is None else not unread
-    return await NotificationRepository(session).paginate(
-        params, owner_id=user_id, filter_by={"is_viewed": viewed}
-    )
+    return await Owned(NotificationRepository(session), user_id).list(params, filter_by={"is_viewed": viewed})
 
 
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
@@ -94,7 +90,7 @@ async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 
 async def mark_viewed(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> Notification:
-    notification = await NotificationRepository(session).get_or_404(notification_id, owner_id=user_id)
+    notification = await Owned(NotificationRepository(session), user_id).get(notification_id)
     if not notification.is_viewed:
         notification.is_viewed = True
         notification.viewed_at = utcnow()
@@ -118,5 +114,4 @@ async def mark_all_viewed(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 
 async def delete(session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID) -> None:
-    repo = NotificationRepository(session)
-    await repo.soft_delete(await repo.get_or_404(notification_id, owner_id=user_id))
+    await Owned(NotificationRepository(session), user_id).delete(notification_id)

@@ -17,17 +17,19 @@ from mosaic.accounts.plans.schemas import (
     SubscriptionUpdate,
     UserPlanOut,
 )
-from mosaic.core.cache import cache_key, get_or_set, request_cache
+from mosaic.core.access import public
+from mosaic.core.cache import ALL, cache_key, cached_model, entity_tag, get_or_set, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, PageParams
+from mosaic.core.pagination import Page, PageParams, page_of
 
 plans_router = APIRouter(prefix="/plans", tags=["plans"])
 subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
 
 
 @plans_router.get("", response_model=Envelope[Page[PlanOut]], summary="List plans (public)")
+@public
 async def list_plans(
     session: SessionDep, page: Annotated[PageParams, service.PlanRepository.pagination], request: Request
 ) -> Envelope[Page[PlanOut]]:
@@ -35,7 +37,7 @@ async def list_plans(
 
     async def load() -> Page[PlanOut]:
         plans, total = await service.PlanRepository(session).paginate(page)
-        return Page[PlanOut].build([PlanOut.model_validate(p) for p in plans], total, page)
+        return page_of(PlanOut, plans, total, page)
 
     key = cache_key("plans", "list", {"limit": page.limit, "offset": page.offset, "sort": page.sort})
     data = await get_or_set(
@@ -55,6 +57,7 @@ async def list_plans(
     summary="Get a plan (public)",
     responses=error_responses(404),
 )
+@public
 async def get_plan(plan_id: uuid.UUID, session: SessionDep, request: Request) -> Envelope[PlanOut]:
     async def load() -> PlanOut:
         return PlanOut.model_validate(await service.plan_or_404(session, plan_id))
@@ -112,15 +115,29 @@ async def my_plans(
     session: SessionDep,
     user: CurrentUser,
     page: Annotated[PageParams, service.UserPlanRepository.pagination],
+    request: Request,
     status_filter: Annotated[
-        str | None, Query(alias="status", pattern="^(active|expired|cancelled)$")
+        str | None,
+        Query(
+            alias="status",
+            pattern="^(active|expired|cancelled)$",
+            description="Only subscriptions in this status.",
+        ),
     ] = None,
 ) -> Envelope[Page[UserPlanOut]]:
-    items, total = await service.list_subscriptions(session, user.id, page, status_filter)
-    return ok(
-        Page[UserPlanOut].build([UserPlanOut.model_validate(i) for i in items], total, page),
-        "Subscriptions retrieved",
+    # Cached per user; dropped by a write to one of their subscriptions, by a bulk write to
+    # subscriptions (the expiry job, wherever it runs) and by a change to a plan.
+
+    async def load() -> Page[UserPlanOut]:
+        items, total = await service.list_subscriptions(session, user.id, page, status_filter)
+        return page_of(UserPlanOut, items, total, page)
+
+    key = cache_key("plans", "mine", {"page": page, "status": status_filter}, user_id=user.id)
+    tags = [entity_tag("users", user.id), entity_tag("user_plans", ALL), "plans"]
+    data = await cached_model(
+        request_cache(request), key, load, Page[UserPlanOut], tags=tags, session=session
     )
+    return ok(data, "Subscriptions retrieved")
 
 
 @subscriptions_router.post(

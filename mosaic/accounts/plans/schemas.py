@@ -10,10 +10,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mosaic.core.pagination import MAX_SAFE_INTEGER
-from mosaic.core.params import Amount
+from mosaic.core.params import AmountInput
 
 # Below a million, in cents: the schema states the rule as a pattern, the parser enforces the same.
-Price = Annotated[Decimal, Amount(6, positive=False, decimals=2)]
+Price = Annotated[Decimal, AmountInput(6, positive=False, decimals=2)]
 
 SubscriptionStatus = Literal["active", "expired", "cancelled"]
 

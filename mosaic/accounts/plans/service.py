@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.plans.models import Plan, UserPlan
 from mosaic.accounts.plans.schemas import PlanIn, PlanUpdate
+from mosaic.core.crud import Owned, put_values
 from mosaic.core.database import utcnow
 from mosaic.core.errors import Conflict, NotFound
 from mosaic.core.pagination import PageParams
@@ -75,7 +76,7 @@ async def create_plan(session: AsyncSession, data: PlanIn) -> Plan:
 async def update_plan(session: AsyncSession, plan_id: uuid.UUID, data: PlanUpdate) -> Plan:
     repo = PlanRepository(session)
     plan = await repo.get_or_404(plan_id)
-    values = _plain(data.model_dump(exclude_unset=True))
+    values = _plain(put_values(data, Plan))
     if (
         values.get("name")
         and values["name"] != plan.name
@@ -136,7 +137,7 @@ async def subscribe(session: AsyncSession, user_id: uuid.UUID, plan_id: uuid.UUI
 
 
 async def cancel(session: AsyncSession, user_id: uuid.UUID, subscription_id: uuid.UUID) -> UserPlan:
-    subscription = await UserPlanRepository(session).get_or_404(subscription_id, owner_id=user_id)
+    subscription = await Owned(UserPlanRepository(session), user_id).get(subscription_id)
     if subscription.status != "active":
         raise Conflict(f"Subscription is already {subscription.status}")
     now = utcnow()
@@ -149,7 +150,7 @@ async def cancel(session: AsyncSession, user_id: uuid.UUID, subscription_id: uui
 async def list_subscriptions(
     session: AsyncSession, user_id: uuid.UUID, params: PageParams, status: str | None
 ) -> tuple[list[UserPlan], int]:
-    return await UserPlanRepository(session).paginate(params, owner_id=user_id, filter_by={"status": status})
+    return await Owned(UserPlanRepository(session), user_id).list(params, filter_by={"status": status})
 
 
 async def expire_subscriptions(session: AsyncSession) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from mosaic.accounts.deps import Principal, require_permission
 from mosaic.accounts.rbac import service
@@ -23,8 +23,7 @@ from mosaic.accounts.users.service import users_with_role
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, PageParams
-from mosaic.core.params import QueryFlag
+from mosaic.core.pagination import IncludeDeleted, Page, PageParams, page_of
 
 permissions_router = APIRouter(prefix="/permissions", tags=["permissions"])
 roles_router = APIRouter(prefix="/roles", tags=["roles"])
@@ -49,12 +48,14 @@ def role_out(role: Role) -> RoleOut:
 async def list_permissions(
     session: SessionDep,
     page: Annotated[PageParams, service.PermissionRepository.pagination],
-    resource: str | None = None,
-    include_deleted: QueryFlag = False,
+    resource: Annotated[
+        str | None, Query(description="Only permissions of this resource, e.g. `users`.")
+    ] = None,
+    include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[PermissionOut]]:
     items, total = await service.list_permissions(session, page, resource, include_deleted)
     return ok(
-        Page[PermissionOut].build([PermissionOut.model_validate(p) for p in items], total, page),
+        page_of(PermissionOut, items, total, page),
         "Permissions retrieved successfully",
     )
 
@@ -120,10 +121,10 @@ async def delete_permission(permission_id: uuid.UUID, session: SessionDep) -> En
 async def list_roles(
     session: SessionDep,
     page: Annotated[PageParams, service.RoleRepository.pagination],
-    include_deleted: QueryFlag = False,
+    include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[RoleOut]]:
     roles, total = await service.list_roles(session, page, include_deleted)
-    return ok(Page[RoleOut].build([role_out(r) for r in roles], total, page), "Roles retrieved successfully")
+    return ok(page_of(RoleOut, roles, total, page, role_out), "Roles retrieved successfully")
 
 
 @roles_router.get(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from mosaic.accounts.rbac.models import Permission, Role, role_permissions
 from mosaic.accounts.rbac.schemas import PermissionIn, PermissionUpdate, RoleIn, RoleUpdate
+from mosaic.core.crud import put_values
 from mosaic.core.database import utcnow
 from mosaic.core.domain import Domain
 from mosaic.core.errors import Conflict, Forbidden, NotFound
@@ -114,7 +115,7 @@ async def update_permission(
 ) -> Permission:
     repo = PermissionRepository(session)
     permission = await repo.get_or_404(permission_id)
-    values = data.model_dump(exclude_unset=True)
+    values = put_values(data, Permission)
     resource = values.get("resource", permission.resource)
     action = values.get("action", permission.action)
     name = f"{resource}:{action}"
@@ -195,7 +196,7 @@ async def update_role(
     repo = RoleRepository(session)
     role = await repo.get_or_404(role_id)
     ensure_may_change_role(actor_permissions, actor_is_superadmin, role)
-    values = data.model_dump(exclude_unset=True)
+    values = put_values(data, Role)
     if "name" in values and values["name"] != role.name:
         if role.is_system:
             raise Conflict("System roles cannot be renamed")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.settings.models import UserSettings
 from mosaic.accounts.settings.schemas import SettingsUpdate
+from mosaic.core.crud import put_values
 
 
 async def get_or_create(session: AsyncSession, user_id: uuid.UUID, locale: str = "en") -> UserSettings:
@@ -31,8 +32,7 @@ async def update(
     session: AsyncSession, user_id: uuid.UUID, data: SettingsUpdate, locale: str
 ) -> UserSettings:
     row = await get_or_create(session, user_id, locale)
-    for name, value in data.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(row, name, value)
+    for name, value in put_values(data, UserSettings).items():
+        setattr(row, name, value)
     await session.flush()
     return row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 
@@ -11,10 +11,11 @@ from mosaic.accounts.deps import CurrentPrincipal, Principal, load_current_user,
 from mosaic.accounts.users import service
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserUpdateMe
+from mosaic.core.cache import cache_key, cached_model, entity_tag, request_cache
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, PageParams
+from mosaic.core.pagination import ActiveFilter, IncludeDeleted, Page, PageParams, page_of
 from mosaic.core.params import DateTimeParam, QueryFlag
 from mosaic.providers.storage import StorageDep, StorageProvider
 
@@ -105,28 +106,41 @@ async def delete_me(session: SessionDep, principal: CurrentPrincipal) -> Envelop
 async def list_users(
     session: SessionDep,
     page: Annotated[PageParams, service.UserRepository.pagination],
+    request: Request,
     email: Annotated[str | None, Query(max_length=320, description="Substring of the email")] = None,
     role: Annotated[str | None, Query(max_length=64, description="Role name")] = None,
-    is_verified: QueryFlag | None = None,
-    is_active: QueryFlag | None = None,
-    created_from: DateTimeParam | None = None,
-    created_to: DateTimeParam | None = None,
-    include_deleted: QueryFlag = False,
+    is_verified: Annotated[
+        QueryFlag | None, Query(description="Only verified (`true`) or unverified users.")
+    ] = None,
+    is_active: ActiveFilter = None,
+    created_from: Annotated[
+        DateTimeParam | None, Query(description="created_at >= this (RFC 3339, with an offset).")
+    ] = None,
+    created_to: Annotated[
+        DateTimeParam | None, Query(description="created_at <= this (RFC 3339, with an offset).")
+    ] = None,
+    include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[AdminUserOut]]:
-    users, total = await service.list_users(
-        session,
-        page,
-        email=email,
-        role=role,
-        is_verified=is_verified,
-        is_active=is_active,
-        created_from=created_from,
-        created_to=created_to,
-        include_deleted=include_deleted,
+    # Cached per filter set; any write to a user (a login too: `last_login_at`) or a role drops it.
+    filters: dict[str, Any] = {
+        "email": email,
+        "role": role,
+        "is_verified": is_verified,
+        "is_active": is_active,
+        "created_from": created_from,
+        "created_to": created_to,
+        "include_deleted": include_deleted,
+    }
+
+    async def load() -> Page[AdminUserOut]:
+        users, total = await service.list_users(session, page, **filters)
+        return page_of(AdminUserOut, users, total, page, _admin_out)
+
+    key = cache_key("users", "admin_list", {**filters, "page": page})
+    data = await cached_model(
+        request_cache(request), key, load, Page[AdminUserOut], tags=["users", "roles"], session=session
     )
-    return ok(
-        Page[AdminUserOut].build([_admin_out(u) for u in users], total, page), "Users retrieved successfully"
-    )
+    return ok(data, "Users retrieved successfully")
 
 
 def _admin_out(user: User) -> AdminUserOut:
@@ -140,8 +154,14 @@ def _admin_out(user: User) -> AdminUserOut:
     responses=error_responses(401, 403, 404),
     dependencies=[Depends(require_permission("users", "read"))],
 )
-async def get_user(user_id: uuid.UUID, session: SessionDep) -> Envelope[AdminUserOut]:
-    return ok(_admin_out(await service.load_user(session, user_id)), "User retrieved successfully")
+async def get_user(user_id: uuid.UUID, session: SessionDep, request: Request) -> Envelope[AdminUserOut]:
+    async def load() -> AdminUserOut:
+        return _admin_out(await service.load_user(session, user_id))
+
+    key = cache_key("users", "admin_get", {"id": user_id})
+    tags = [entity_tag("users", user_id), "roles"]
+    data = await cached_model(request_cache(request), key, load, AdminUserOut, tags=tags, session=session)
+    return ok(data, "User retrieved successfully")
 
 
 @router.put(

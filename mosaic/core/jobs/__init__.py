@@ -1,8 +1,11 @@
 """Background jobs: a task registry and one `enqueue(task, *args, **kwargs)` API, two runners.
 
-Tasks are async functions `async def task(ctx: JobContext, *args, **kwargs)` registered by name
-with `@job("module.operation")`. Arguments cross a broker as JSON, so they are plain values
-(strings, numbers, lists, dicts; ids as strings).
+Tasks are async functions `async def task(ctx: JobContext, *args, **kwargs)` named by
+`@job("module.operation")`. The decorator only turns the function into a `TaskSpec`; the domain
+that owns it lists it in its `Domain(jobs=...)`, and `create_app` / `mosaic worker` build the
+`TaskRegistry` of exactly the enabled domains' jobs (nothing is registered by importing a module).
+Arguments cross a broker as JSON, so they are plain values (strings, numbers, lists, dicts; ids
+as strings).
 
 - Without `CELERY_BROKER_URL`: `InProcessJobs` runs them in this process after the response
   (see `mosaic.core.jobs.local`), with bounded retries and logged failures.
@@ -15,9 +18,9 @@ From a request, use `enqueue_after_commit` so a rolled-back request queues nothi
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mosaic.core.cache import Cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database, on_commit
+
+if TYPE_CHECKING:  # core.domain imports this module (Domain.jobs are TaskSpecs)
+    from mosaic.core.domain import ScheduledJob
 
 logger = logging.getLogger("mosaic.jobs")
 
@@ -39,6 +45,10 @@ class JobContext:
     jobs: JobQueue | None = None
     # Provider instances by name ("email", "storage"): core cannot import providers.
     services: Mapping[str, Any] = field(default_factory=dict)
+    # The enabled domains' schedules, which `core.scheduled_tick` looks names up in.
+    schedule: Sequence[ScheduledJob] = ()
+    # The runnable jobs of this process, which a schedule tick runs its task from.
+    tasks: TaskRegistry | None = None
 
     def service(self, name: str) -> Any:
         try:
@@ -63,8 +73,12 @@ class TaskSpec:
 
 
 class TaskRegistry:
-    def __init__(self) -> None:
+    """The runnable jobs of one app (or worker), built from the enabled domains' declarations."""
+
+    def __init__(self, specs: Iterable[TaskSpec] = ()) -> None:
         self._tasks: dict[str, TaskSpec] = {}
+        for spec in specs:
+            self.register(spec)
 
     def register(self, spec: TaskSpec) -> TaskSpec:
         existing = self._tasks.get(spec.name)
@@ -86,14 +100,11 @@ class TaskRegistry:
         return iter(list(self._tasks.values()))
 
 
-registry = TaskRegistry()
-
-
 def job(name: str, *, max_retries: int = 3, retry_backoff: float = 1.0) -> Callable[[TaskFunction], TaskSpec]:
-    """Register an async function as the job `name` (dotted: `module.operation`)."""
+    """Make an async function the job `name` (dotted: `module.operation`); a Domain declares it."""
 
     def decorate(func: TaskFunction) -> TaskSpec:
-        return registry.register(TaskSpec(name, func, max_retries, retry_backoff))
+        return TaskSpec(name, func, max_retries, retry_backoff)
 
     return decorate
 
@@ -139,6 +150,5 @@ __all__ = [
     "enqueue_after_commit",
     "get_jobs",
     "job",
-    "registry",
     "task_name",
 ]

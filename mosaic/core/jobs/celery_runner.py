@@ -16,10 +16,12 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from celery import Celery, signals
+from celery.schedules import crontab
 
 from mosaic.core.config import Settings
 from mosaic.core.domain import ScheduledJob
-from mosaic.core.jobs import JobContext, JobQueue, TaskRef, TaskRegistry, TaskSpec, registry, task_name
+from mosaic.core.jobs import JobContext, JobQueue, TaskRef, TaskRegistry, TaskSpec, task_name
+from mosaic.core.jobs.schedule import SCHEDULED_TICK
 
 logger = logging.getLogger("mosaic.jobs")
 
@@ -56,10 +58,22 @@ class WorkerLoop:
         self._context = None
 
 
+def beat_crontab(cron: str) -> crontab:
+    """Celery's crontab for a five-field expression (its positional order differs from cron's)."""
+    minute, hour, day_of_month, month_of_year, day_of_week = cron.split()
+    return crontab(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+    )
+
+
 def build_celery(
     settings: Settings,
     *,
-    tasks: TaskRegistry = registry,
+    tasks: TaskRegistry | None = None,
     schedule: Sequence[ScheduledJob] = (),
     loop: WorkerLoop | None = None,
 ) -> Celery:
@@ -78,17 +92,20 @@ def build_celery(
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         enable_utc=True,
+        # The same lease as the in-process runner: a second beat (or a late message) cannot run
+        # a tick twice; the worker resolves the tick from the time it starts the job.
         beat_schedule={
             item.name: {
-                "task": item.task,
-                "schedule": float(item.every_seconds),
+                "task": SCHEDULED_TICK,
+                "schedule": beat_crontab(item.cron),
+                "args": [item.name],
                 "options": {"queue": settings.CELERY_QUEUE},
             }
             for item in schedule
         },
     )
     if loop is not None:
-        for spec in tasks:
+        for spec in tasks or ():
             _register(app, spec, loop)
 
         def _shutdown(**_: Any) -> None:
@@ -120,11 +137,11 @@ class CeleryJobs:
     """The API side: publish to the broker; when the broker refuses, run the job here instead."""
 
     def __init__(
-        self, app: Celery, queue: str, tasks: TaskRegistry = registry, fallback: JobQueue | None = None
+        self, app: Celery, queue: str, tasks: TaskRegistry | None = None, fallback: JobQueue | None = None
     ) -> None:
         self.app = app
         self.queue = queue
-        self.registry = tasks
+        self.registry = tasks if tasks is not None else TaskRegistry()
         self.fallback = fallback
 
     def _publish(self, name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> None:

@@ -18,10 +18,10 @@ import asyncio
 import httpx
 
 from mosaic.providers.ai.anthropic_messages import AnthropicProvider
-from mosaic.providers.ai.cache import CompletionCache, InMemoryTTLCache, cache_key
+from mosaic.providers.ai.cache import CompletionCache, InMemoryTTLCache, SharedCompletionCache, cache_key
 from mosaic.providers.ai.client import AIClient, offline_client
 from mosaic.providers.ai.config import DEFAULT_MODELS, OFFLINE_MODEL, PROVIDER_NAMES, AIConfig, ProviderName
-from mosaic.providers.ai.http import RetryingPoster, Sleep
+from mosaic.providers.ai.http import RetryingPoster, Sleep, close_shared_clients
 from mosaic.providers.ai.offline import OfflineProvider
 from mosaic.providers.ai.openai_compat import OpenAICompatibleProvider
 from mosaic.providers.ai.pricing import PRICES, ModelPrice, cost_of, price_for
@@ -70,10 +70,12 @@ __all__ = [
     "OpenAICompatibleProvider",
     "ProviderName",
     "QuizQuestion",
+    "SharedCompletionCache",
     "Usage",
     "analyse",
     "build_ai_client",
     "cache_key",
+    "close_shared_clients",
     "cost_of",
     "extract_keywords",
     "generate_quiz",
@@ -97,8 +99,10 @@ def build_ai_client(
     http_client: httpx.AsyncClient | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> AIClient:
-    """The client for `config`. `http_client` lets an app share one connection pool (or a test
-    mount a transport); `sleep` is the back-off wait, replaceable so tests never really sleep."""
+    """The client for `config`. Without `http_client` calls go through this process's pooled client
+    for the provider (a test may mount a transport instead); `cache` is normally the app's core
+    cache (`SharedCompletionCache`); `sleep` is the back-off wait, replaceable so tests never
+    really sleep."""
     if config.provider == "offline":
         return AIClient(config, OfflineProvider())
     poster = RetryingPoster(

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from mosaic.core.cache import Cache
+
 
 class CompletionCache(Protocol):
     async def get(self, key: str) -> str | None: ...
@@ -77,3 +79,19 @@ def cache_key(
         option=orjson.OPT_SORT_KEYS,
     )
     return f"ai:complete:{provider}:{model}:{hashlib.sha256(material).hexdigest()}"
+
+
+class SharedCompletionCache:
+    """The app's core cache (`mosaic.core.cache`: Redis when configured) as the completion cache,
+    so every process shares answers and the per-process LRU is only the no-app default."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    async def get(self, key: str) -> str | None:
+        value = await self.cache.get(key)
+        return value if isinstance(value, str) else None
+
+    async def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        if ttl_seconds > 0:
+            await self.cache.set(key, value, ttl=ttl_seconds)

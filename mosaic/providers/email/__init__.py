@@ -1,7 +1,8 @@
 """Email port: one `send` call, providers chosen by `EMAIL_PROVIDER`, templates per locale.
 
-- `console` (the embedded default): each message becomes an `.eml` file in the outbox folder
-  (so a developer, or a test, can open the link it carries) and one redacted log line.
+- `console` (the embedded default): each message becomes an `.eml` file in the outbox folder, a
+  decoded `.txt` copy beside it and an `index.html` of the whole outbox (so a developer can click
+  the link it carries), and one redacted log line.
 - `smtp`: aiosmtplib, with implicit TLS (`SMTP_USE_TLS`) or STARTTLS (`SMTP_STARTTLS`).
 - `resend`: Resend's HTTP API (`POST https://api.resend.com/emails`).
 
@@ -12,7 +13,9 @@ job), so a slow or failing mail server never slows down or fails a request.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
@@ -64,7 +67,33 @@ def _mask(address: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Written under a temporary name and renamed: a reader never sees half a file."""
+    partial = path.with_suffix(path.suffix + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def outbox_index(outbox: Path) -> str:
+    """`index.html`: every message of the outbox, newest first, its links clickable."""
+    entries = []
+    for text_file in sorted(outbox.glob("*.txt"), key=lambda p: p.stat().st_mtime_ns, reverse=True):
+        body = html.escape(text_file.read_text(encoding="utf-8"))
+        body = _LINK.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', body)
+        entries.append(f"<section><h2>{html.escape(text_file.stem)}</h2><pre>{body}</pre></section>")
+    return (
+        "<!doctype html><meta charset=utf-8><title>Mosaic outbox</title>"
+        "<h1>Mosaic outbox</h1><p>Development emails, newest first (the .eml files are the real messages)."
+        + "".join(entries)
+    )
+
+
 class ConsoleEmailProvider:
+    """Development delivery: each message as an `.eml`, a decoded `.txt` copy and an `index.html`."""
+
     def __init__(self, outbox: Path, sender: str) -> None:
         self.outbox = outbox
         self.sender = sender
@@ -72,10 +101,11 @@ class ConsoleEmailProvider:
     async def send(self, message: EmailMessage) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
         path = self.outbox / f"{message.tag}-{uuid.uuid4().hex}.eml"
-        # Written under a temporary name and renamed: a reader never sees half a message.
-        partial = path.with_suffix(".part")
-        partial.write_bytes(bytes(to_mime(message, self.sender)))
-        partial.replace(path)
+        _atomic_write(path, bytes(to_mime(message, self.sender)))
+        # The .eml body is quoted-printable/base64: a plain copy lets a developer read and click links.
+        readable = f"To: {message.to}\nSubject: {message.subject}\n\n{message.text}\n"
+        _atomic_write(path.with_suffix(".txt"), readable.encode())
+        _atomic_write(self.outbox / "index.html", outbox_index(self.outbox).encode())
         logger.info("email %s to %s written to %s", message.tag, _mask(message.to), path.name)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mosaic.core.database import Base, JSONType, SoftDelete, Timestamps, UUIDPrimaryKey, unique_among_live
-from mosaic.trading.common import DecimalAmount
+from mosaic.core.money import Amount
 
 
 class Agent(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
@@ -20,7 +20,7 @@ class Agent(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     provider: Mapped[str] = mapped_column(String(32), index=True)
     model_id: Mapped[str] = mapped_column(String(128))
     capabilities: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    cost_per_call: Mapped[Decimal] = mapped_column(DecimalAmount(18, 8), default=Decimal("0.00000000"))
+    cost_per_call: Mapped[Decimal] = mapped_column(Amount(18, 8), default=Decimal("0.00000000"))
     # Model options (temperature, max tokens). Provider API keys come from settings, never from here.
     config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     is_active: Mapped[bool] = mapped_column(default=True, index=True)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from mosaic.core.params import Amount
+from mosaic.core.params import AmountInput
 from mosaic.trading.common import DecimalString, check_config_size
 
 AgentProvider = Literal["offline", "openai", "anthropic", "deepseek", "openai_compatible"]
@@ -18,7 +18,7 @@ Capability = Annotated[
 ]
 Config = Annotated[dict[str, Any], AfterValidator(check_config_size)]
 # Below a million per call (6 integer digits), so the schema can state the limit as a pattern.
-Cost = Annotated[Decimal, Amount(6, positive=False)]
+Cost = Annotated[Decimal, AmountInput(6, positive=False)]
 
 
 class AgentIn(BaseModel):

@@ -6,17 +6,18 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaic.core.crud import Catalogue
 from mosaic.core.pagination import PageParams
+from mosaic.core.repository import Repository
 from mosaic.trading.agents.models import Agent
 from mosaic.trading.agents.schemas import AgentIn, AgentUpdate
-from mosaic.trading.common import Catalogue, DecimalSortRepository, contains
+from mosaic.trading.common import contains
 
 
-class AgentRepository(DecimalSortRepository[Agent]):
+class AgentRepository(Repository[Agent]):
     model = Agent
     label = "Agent"
     sortable = frozenset({"created_at", "updated_at", "name", "provider", "model_id", "cost_per_call"})
-    decimal_columns = frozenset({"cost_per_call"})
     default_sort = "name"
 
 

@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.notifications.service import notify
 from mosaic.accounts.users.models import User
+from mosaic.core.cache import Cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database, utcnow
 from mosaic.core.errors import NotFound
-from mosaic.core.jobs import JobContext, job
-from mosaic.providers.ai import AIConfig, AIError, build_ai_client
+from mosaic.core.jobs import JobContext, JobQueue, job
+from mosaic.providers.ai import AIConfig, AIError, SharedCompletionCache, build_ai_client
 from mosaic.trading.agents.service import usable_agent
 from mosaic.trading.common import fixed_point, quantize
 from mosaic.trading.flows.models import Flow, FlowRun
@@ -50,10 +51,16 @@ class StepCall:
 
 @job(RUN_FLOW, max_retries=2, retry_backoff=1.0)
 async def run_flow(ctx: JobContext, run_id: str) -> str:
-    return await execute_run(ctx.settings, ctx.database, uuid.UUID(run_id))
+    return await execute_run(ctx.settings, ctx.database, uuid.UUID(run_id), ctx.jobs, ctx.cache)
 
 
-async def execute_run(settings: Settings, database: Database, run_id: uuid.UUID) -> str:
+async def execute_run(
+    settings: Settings,
+    database: Database,
+    run_id: uuid.UUID,
+    jobs: JobQueue | None = None,
+    cache: Cache | None = None,
+) -> str:
     """Run (or resume) `run_id`; returns its final status, or why nothing was done."""
     async with database.transaction() as session:
         run = await session.get(FlowRun, run_id)
@@ -78,7 +85,7 @@ async def execute_run(settings: Settings, database: Database, run_id: uuid.UUID)
             logger.warning(
                 "flow run %s was left running; resuming after step %d", run_id, run.steps_completed
             )
-        state = _RunState(run, flow)
+        state = _RunState(run, flow, jobs)
         if flow is None or flow.is_deleted or flow.status != "active":
             reason = "deleted" if flow is None or flow.is_deleted else flow.status
             await _finish(session, state, f"The flow was {reason} before the run started")
@@ -87,7 +94,7 @@ async def execute_run(settings: Settings, database: Database, run_id: uuid.UUID)
     while state.next_index < len(state.plan):
         call, record = await _prepare(database, state)
         if call is not None:
-            record = await _call(settings, call, record)
+            record = await _call(settings, call, record, cache)
         if not await _record_step(database, state, record):
             return "superseded"
         if record["error"] is not None:
@@ -100,7 +107,8 @@ async def execute_run(settings: Settings, database: Database, run_id: uuid.UUID)
 
 
 class _RunState:
-    def __init__(self, run: FlowRun, flow: Flow | None) -> None:
+    def __init__(self, run: FlowRun, flow: Flow | None, jobs: JobQueue | None = None) -> None:
+        self.jobs = jobs  # for the email copy of the finished-run notification
         self.run_id = run.id
         self.user_id = run.user_id
         self.flow_id = run.flow_id
@@ -153,14 +161,18 @@ async def _prepare(database: Database, state: _RunState) -> tuple[StepCall | Non
         return StepCall(record["input"], agent.provider, agent.model_id, config), record
 
 
-async def _call(settings: Settings, call: StepCall, record: dict[str, Any]) -> dict[str, Any]:
+async def _call(
+    settings: Settings, call: StepCall, record: dict[str, Any], cache: Cache | None = None
+) -> dict[str, Any]:
     started = time.monotonic()
     try:
         config = AIConfig.for_agent(
             settings, provider=call.provider, model_id=call.model_id, config=call.config
         )
         system = call.config.get("system")
-        completion = await build_ai_client(config).complete(
+        # The app's core cache (shared through Redis when configured) holds the answers.
+        shared = SharedCompletionCache(cache) if cache is not None else None
+        completion = await build_ai_client(config, cache=shared).complete(
             call.template, system=system if isinstance(system, str) else None
         )
     except AIError as exc:
@@ -249,6 +261,6 @@ async def _finish(session: AsyncSession, state: _RunState, error: str | None) ->
             if error
             else f"'{state.flow_title}' ran {len(state.records)} step(s), {state.total_tokens} tokens."
         )
-        await notify(session, user, title, description, category="flows")
+        await notify(session, user, title, description, category="flows", email=True, jobs=state.jobs)
     logger.info("flow run %s %s", state.run_id, status)
     return True

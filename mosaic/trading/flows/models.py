@@ -17,7 +17,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mosaic.core.database import Base, JSONType, SoftDelete, Timestamps, UTCDateTime, UUIDPrimaryKey
-from mosaic.trading.common import DecimalAmount
+from mosaic.core.money import Amount
 
 
 class Flow(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
@@ -42,7 +42,7 @@ class FlowRun(UUIDPrimaryKey, Timestamps, Base):
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     steps_completed: Mapped[int] = mapped_column(default=0)
     total_tokens: Mapped[int] = mapped_column(default=0)
-    total_cost_usd: Mapped[Decimal] = mapped_column(DecimalAmount(20, 8), default=Decimal("0"))
+    total_cost_usd: Mapped[Decimal] = mapped_column(Amount(20, 8), default=Decimal("0"))
     error: Mapped[str | None] = mapped_column(Text, default=None)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

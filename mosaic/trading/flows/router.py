@@ -17,7 +17,7 @@ from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
 from mosaic.core.jobs import enqueue_after_commit, get_jobs
-from mosaic.core.pagination import Page, PageParams
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.trading.flows import service
 from mosaic.trading.flows.jobs import RUN_FLOW
 from mosaic.trading.flows.schemas import (
@@ -50,12 +50,12 @@ async def list_flows(
     session: SessionDep,
     page: Annotated[PageParams, service.FlowRepository.pagination],
     user: CurrentUser,
-    status: FlowStatus | None = None,
+    status: Annotated[FlowStatus | None, Query(description="Only flows in this status.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
 ) -> Envelope[Page[FlowOut]]:
     flows, total = await service.list_flows(session, user.id, page, status=status, q=q)
     return ok(
-        Page[FlowOut].build([FlowOut.model_validate(f) for f in flows], total, page),
+        page_of(FlowOut, flows, total, page),
         "Flows retrieved successfully",
     )
 
@@ -151,11 +151,11 @@ async def list_runs(
     session: SessionDep,
     page: Annotated[PageParams, service.FlowRunRepository.pagination],
     user: CurrentUser,
-    status: RunStatus | None = None,
+    status: Annotated[RunStatus | None, Query(description="Only runs in this status.")] = None,
 ) -> Envelope[Page[FlowRunOut]]:
     runs, total = await service.list_runs(session, user.id, flow_id, page, status=status)
     return ok(
-        Page[FlowRunOut].build([FlowRunOut.model_validate(r) for r in runs], total, page),
+        page_of(FlowRunOut, runs, total, page),
         "Flow runs retrieved successfully",
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.plans.limits import check_within_limit
+from mosaic.core.crud import Owned, put_values
 from mosaic.core.errors import Conflict, NotFound
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
@@ -98,7 +99,9 @@ async def _check_agent_limit(
     if not wanted - current:
         return
     projected = await agents_in_flows(session, user_id, excluding=flow_id) | wanted
-    await check_within_limit(session, user_id, "agents", adding=len(projected) - len(current))
+    await check_within_limit(
+        session, user_id, "agents", count_flow_agents, adding=len(projected) - len(current)
+    )
 
 
 def _stored(steps: list[FlowStep]) -> list[dict[str, Any]]:
@@ -128,23 +131,22 @@ async def list_flows(
     status: str | None = None,
     q: str | None = None,
 ) -> tuple[list[Flow], int]:
-    return await FlowRepository(session).paginate(
+    return await Owned(FlowRepository(session), user_id).list(
         params,
-        owner_id=user_id,
         filters=[contains(Flow.title, q)] if q else [],
         filter_by={"status": status},
     )
 
 
 async def get_flow(session: AsyncSession, user_id: uuid.UUID, flow_id: uuid.UUID) -> Flow:
-    return await FlowRepository(session).get_or_404(flow_id, owner_id=user_id)
+    return await Owned(FlowRepository(session), user_id).get(flow_id)
 
 
 async def update_flow(
     session: AsyncSession, user_id: uuid.UUID, flow_id: uuid.UUID, data: FlowUpdate, *, exempt: bool
 ) -> Flow:
     flow = await get_flow(session, user_id, flow_id)
-    values: dict[str, Any] = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"steps"})
+    values: dict[str, Any] = put_values(data, Flow, exclude={"steps"})
     if data.steps is not None:
         await _check_references(session, user_id, data.steps)
         await _check_agent_limit(session, user_id, data.steps, flow_id=flow.id, exempt=exempt)
@@ -157,9 +159,7 @@ async def update_flow(
 
 
 async def delete_flow(session: AsyncSession, user_id: uuid.UUID, flow_id: uuid.UUID) -> None:
-    repo = FlowRepository(session)
-    await repo.soft_delete(await repo.get_or_404(flow_id, owner_id=user_id))
-    logger.info("user %s deleted flow %s", user_id, flow_id)
+    await Owned(FlowRepository(session), user_id).delete(flow_id)
 
 
 # -- runs ----------------------------------------------------------------------------------------
@@ -186,10 +186,10 @@ async def list_runs(
     status: str | None = None,
 ) -> tuple[list[FlowRun], int]:
     await get_flow(session, user_id, flow_id)
-    return await FlowRunRepository(session).paginate(
-        params, owner_id=user_id, filter_by={"flow_id": flow_id, "status": status}
+    return await Owned(FlowRunRepository(session), user_id).list(
+        params, filter_by={"flow_id": flow_id, "status": status}
     )
 
 
 async def get_run(session: AsyncSession, user_id: uuid.UUID, run_id: uuid.UUID) -> FlowRun:
-    return await FlowRunRepository(session).get_or_404(run_id, owner_id=user_id)
+    return await Owned(FlowRunRepository(session), user_id).get(run_id)

@@ -14,6 +14,7 @@ import uuid
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaic.core.crud import Owned, put_values
 from mosaic.core.errors import NotFound
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
@@ -73,9 +74,7 @@ async def update_template(
     session: AsyncSession, admin_id: uuid.UUID, prompt_id: uuid.UUID, data: PromptUpdate
 ) -> Prompt:
     prompt = await visible_prompt(session, admin_id, prompt_id)
-    return await PromptRepository(session).update(
-        prompt, data.model_dump(exclude_unset=True, exclude_none=True)
-    )
+    return await PromptRepository(session).update(prompt, put_values(data, Prompt))
 
 
 async def delete_template(session: AsyncSession, admin_id: uuid.UUID, prompt_id: uuid.UUID) -> None:
@@ -83,7 +82,7 @@ async def delete_template(session: AsyncSession, admin_id: uuid.UUID, prompt_id:
 
 
 async def _own_private(session: AsyncSession, user_id: uuid.UUID, prompt_id: uuid.UUID) -> Prompt:
-    prompt = await PromptRepository(session).get_or_404(prompt_id, owner_id=user_id)
+    prompt = await Owned(PromptRepository(session), user_id).get(prompt_id)
     if prompt.is_public:  # a published template is the catalogue's now, not a private prompt
         raise NotFound("Prompt not found")
     return prompt
@@ -97,9 +96,7 @@ async def update_private(
     session: AsyncSession, user_id: uuid.UUID, prompt_id: uuid.UUID, data: PrivatePromptUpdate
 ) -> Prompt:
     prompt = await _own_private(session, user_id, prompt_id)
-    return await PromptRepository(session).update(
-        prompt, data.model_dump(exclude_unset=True, exclude_none=True)
-    )
+    return await PromptRepository(session).update(prompt, put_values(data, Prompt))
 
 
 async def delete_private(session: AsyncSession, user_id: uuid.UUID, prompt_id: uuid.UUID) -> None:

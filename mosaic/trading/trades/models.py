@@ -10,9 +10,9 @@ from sqlalchemy import ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mosaic.core.database import Base, SoftDelete, Timestamps, UTCDateTime, UUIDPrimaryKey
-from mosaic.trading.common import DecimalAmount
+from mosaic.core.money import Amount
 
-PRICE = DecimalAmount(20, 8)
+PRICE = Amount(20, 8)
 
 
 class Trade(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
@@ -32,7 +32,7 @@ class Trade(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     exit_price: Mapped[Decimal | None] = mapped_column(PRICE, default=None)
     quantity: Mapped[Decimal] = mapped_column(PRICE)
     leverage: Mapped[int] = mapped_column(default=1)
-    profit_loss: Mapped[Decimal | None] = mapped_column(DecimalAmount(40, 8), default=None)
+    profit_loss: Mapped[Decimal | None] = mapped_column(Amount(40, 8), default=None)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     executed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
 
-from mosaic.trading.common import DecimalSortRepository
+from mosaic.core.repository import Repository
 from mosaic.trading.trades.models import Trade
 
 
-class TradeRepository(DecimalSortRepository[Trade]):
+class TradeRepository(Repository[Trade]):
     model = Trade
     label = "Trade"
     owner_field = "user_id"
@@ -31,7 +31,6 @@ class TradeRepository(DecimalSortRepository[Trade]):
             "profit_loss",
         }
     )
-    decimal_columns = frozenset({"entry_price", "quantity", "profit_loss"})
     default_sort = "-executed_at"
 
     async def count_by_status(
@@ -48,8 +47,8 @@ class TradeRepository(DecimalSortRepository[Trade]):
     ) -> list[tuple[str, datetime, Decimal]]:
         """(symbol, closed_at, profit_loss) of closed trades.
 
-        Summed in Python with Decimal: SQLite stores amounts as text, and an SQL SUM there would
-        go through floats.
+        Per row: the summary groups them by symbol and by UTC day, and the day of a timestamp is
+        computed in Python so that it is the same on both backends.
         """
         where = self.conditions(owner_id=user_id, filters=[*filters, Trade.status == "closed"])
         rows = await self.session.execute(

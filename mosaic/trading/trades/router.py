@@ -12,7 +12,7 @@ from mosaic.accounts.plans.limits import require_within_limit
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, PageParams
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.core.params import DateTimeParam
 from mosaic.trading.trades import service
 from mosaic.trading.trades.repository import TradeRepository
@@ -47,12 +47,16 @@ async def list_trades(
     session: SessionDep,
     page: Annotated[PageParams, TradeRepository.pagination],
     user: CurrentUser,
-    symbol: Annotated[str | None, Query(max_length=41, examples=["BTC/USDT"])] = None,
-    side: Side | None = None,
-    status: TradeStatus | None = None,
-    trade_type: TradeType | None = None,
-    agent_id: uuid.UUID | None = None,
-    flow_id: uuid.UUID | None = None,
+    symbol: Annotated[
+        str | None, Query(max_length=41, examples=["BTC/USDT"], description="Only trades of this symbol.")
+    ] = None,
+    side: Annotated[Side | None, Query(description="Only buys or only sells.")] = None,
+    status: Annotated[TradeStatus | None, Query(description="Only trades in this status.")] = None,
+    trade_type: Annotated[TradeType | None, Query(description="Only crypto or only forex trades.")] = None,
+    agent_id: Annotated[uuid.UUID | None, Query(description="Only trades opened by this agent.")] = None,
+    flow_id: Annotated[
+        uuid.UUID | None, Query(description="Only trades opened by this flow of mine.")
+    ] = None,
     executed_from: ExecutedFrom = None,
     executed_to: ExecutedTo = None,
 ) -> Envelope[Page[TradeOut]]:
@@ -70,7 +74,7 @@ async def list_trades(
         executed_to=executed_to,
     )
     return ok(
-        Page[TradeOut].build([TradeOut.model_validate(t) for t in trades], total, page),
+        page_of(TradeOut, trades, total, page),
         "Trades retrieved successfully",
     )
 

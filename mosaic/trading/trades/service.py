@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaic.core.crud import Owned, put_values
 from mosaic.core.database import utcnow
 from mosaic.core.errors import Conflict, ValidationFailed
 from mosaic.core.pagination import PageParams
@@ -99,9 +100,8 @@ async def list_trades(
     executed_from: datetime | None = None,
     executed_to: datetime | None = None,
 ) -> tuple[list[Trade], int]:
-    return await TradeRepository(session).paginate(
+    return await Owned(TradeRepository(session), user_id).list(
         params,
-        owner_id=user_id,
         filters=range_filters(executed_from, executed_to),
         filter_by={
             "symbol": symbol.upper() if symbol else None,
@@ -115,7 +115,7 @@ async def list_trades(
 
 
 async def get_trade(session: AsyncSession, user_id: uuid.UUID, trade_id: uuid.UUID) -> Trade:
-    return await TradeRepository(session).get_or_404(trade_id, owner_id=user_id)
+    return await Owned(TradeRepository(session), user_id).get(trade_id)
 
 
 async def _transition(session: AsyncSession, trade: Trade, values: dict[str, Any], action: str) -> Trade:
@@ -137,7 +137,7 @@ async def update_trade(
     session: AsyncSession, user_id: uuid.UUID, trade_id: uuid.UUID, data: TradeUpdate
 ) -> Trade:
     trade = await get_trade(session, user_id, trade_id)
-    values = data.model_dump(exclude_unset=True, exclude_none=True)
+    values = put_values(data, Trade)
     if trade.status != "open":
         raise Conflict(f"Only an open trade can be updated; this one is {trade.status}")
     if not values:
@@ -166,8 +166,7 @@ async def cancel_trade(session: AsyncSession, user_id: uuid.UUID, trade_id: uuid
 
 
 async def delete_trade(session: AsyncSession, user_id: uuid.UUID, trade_id: uuid.UUID) -> None:
-    repo = TradeRepository(session)
-    await repo.soft_delete(await repo.get_or_404(trade_id, owner_id=user_id))
+    await Owned(TradeRepository(session), user_id).delete(trade_id)
 
 
 async def trades_opened_today(session: AsyncSession, user_id: uuid.UUID) -> int:
@@ -193,7 +192,7 @@ async def summarize(
     by_day: dict[date, list[Any]] = defaultdict(lambda: [0, zero])
     wins = losses = 0
     total = zero
-    with localcontext(prec=AMOUNT_PRECISION):  # sums of 35-digit P&Ls stay exact
+    with localcontext(prec=AMOUNT_PRECISION):  # sums of 31-digit P&Ls stay exact
         for symbol, closed_at, pnl in results:
             won = pnl > 0
             wins += won

@@ -11,7 +11,7 @@ from mosaic.accounts.deps import CurrentUser
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, PageParams
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.trading.user_prompts import service
 from mosaic.trading.user_prompts.schemas import UserPromptIn, UserPromptOut, UserPromptUpdate
 
@@ -28,12 +28,14 @@ async def list_user_prompts(
     session: SessionDep,
     page: Annotated[PageParams, service.UserPromptRepository.pagination],
     user: CurrentUser,
-    prompt_id: uuid.UUID | None = None,
+    prompt_id: Annotated[
+        uuid.UUID | None, Query(description="Only custom prompts based on this prompt.")
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
 ) -> Envelope[Page[UserPromptOut]]:
     rows, total = await service.list_user_prompts(session, user.id, page, prompt_id=prompt_id, q=q)
     return ok(
-        Page[UserPromptOut].build([UserPromptOut.model_validate(r) for r in rows], total, page),
+        page_of(UserPromptOut, rows, total, page),
         "Prompts retrieved successfully",
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mosaic.core.database import Base, SoftDelete, Timestamps, UUIDPrimaryKey
-from mosaic.trading.common import DecimalAmount
+from mosaic.core.money import Amount
 from mosaic.trading.wallets.models import Wallet
 
 
@@ -26,7 +26,7 @@ class UserWallet(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     credentials_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
     credentials_key_id: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
     # Cached balance, written by the server (exchange sync), never by the client.
-    balance: Mapped[Decimal] = mapped_column(DecimalAmount(30, 8), default=Decimal("0.00000000"))
+    balance: Mapped[Decimal] = mapped_column(Amount(30, 8), default=Decimal("0.00000000"))
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
 
     wallet: Mapped[Wallet] = relationship(lazy="joined")

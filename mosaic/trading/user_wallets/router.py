@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from mosaic.accounts.deps import CurrentUser
 from mosaic.accounts.plans.limits import require_within_limit
-from mosaic.core.deps import SessionDep, SettingsDep
+from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, PageParams
-from mosaic.core.params import QueryFlag
+from mosaic.core.pagination import ActiveFilter, Page, PageParams, page_of
+from mosaic.core.secretbox import SecretBoxDep
 from mosaic.trading.user_wallets import service
-from mosaic.trading.user_wallets.crypto import CredentialCipher
 from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
 
 router = APIRouter(prefix="/user-wallets", tags=["user-wallets"])
-
-
-@lru_cache(maxsize=4)
-def _cipher(keys: tuple[bytes, ...]) -> CredentialCipher:
-    return CredentialCipher(keys)
-
-
-async def get_cipher(settings: SettingsDep) -> CredentialCipher:
-    return _cipher(tuple(settings.wallet_encryption_keys))
-
-
-CipherDep = Annotated[CredentialCipher, Depends(get_cipher)]
 
 
 @router.get(
@@ -44,15 +30,17 @@ async def list_user_wallets(
     session: SessionDep,
     page: Annotated[PageParams, service.UserWalletRepository.pagination],
     user: CurrentUser,
-    cipher: CipherDep,
-    wallet_id: uuid.UUID | None = None,
-    is_active: QueryFlag | None = None,
+    cipher: SecretBoxDep,
+    wallet_id: Annotated[
+        uuid.UUID | None, Query(description="Only connections to this wallet provider.")
+    ] = None,
+    is_active: ActiveFilter = None,
 ) -> Envelope[Page[UserWalletOut]]:
     rows, total = await service.list_connections(
         session, user.id, page, wallet_id=wallet_id, is_active=is_active
     )
     return ok(
-        Page[UserWalletOut].build([service.to_out(cipher, r) for r in rows], total, page),
+        page_of(UserWalletOut, rows, total, page, lambda r: service.to_out(cipher, r)),
         "Wallets retrieved successfully",
     )
 
@@ -68,7 +56,7 @@ async def list_user_wallets(
     dependencies=[Depends(require_within_limit("wallets"))],
 )
 async def connect_wallet(
-    body: UserWalletIn, session: SessionDep, user: CurrentUser, cipher: CipherDep
+    body: UserWalletIn, session: SessionDep, user: CurrentUser, cipher: SecretBoxDep
 ) -> Envelope[UserWalletOut]:
     row = await service.connect(session, cipher, user.id, body)
     return created(service.to_out(cipher, row), "Wallet connected successfully")
@@ -81,7 +69,7 @@ async def connect_wallet(
     responses=error_responses(401, 404),
 )
 async def get_user_wallet(
-    user_wallet_id: uuid.UUID, session: SessionDep, user: CurrentUser, cipher: CipherDep
+    user_wallet_id: uuid.UUID, session: SessionDep, user: CurrentUser, cipher: SecretBoxDep
 ) -> Envelope[UserWalletOut]:
     row = await service.get_connection(session, user.id, user_wallet_id)
     return ok(service.to_out(cipher, row), "Wallet retrieved successfully")
@@ -98,7 +86,7 @@ async def update_user_wallet(
     body: UserWalletUpdate,
     session: SessionDep,
     user: CurrentUser,
-    cipher: CipherDep,
+    cipher: SecretBoxDep,
 ) -> Envelope[UserWalletOut]:
     row = await service.update_connection(session, cipher, user.id, user_wallet_id, body)
     return ok(service.to_out(cipher, row), "Wallet updated successfully")

@@ -10,17 +10,23 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.core.config import Settings
+from mosaic.core.crud import Owned
 from mosaic.core.database import utcnow
 from mosaic.core.errors import AppError
 from mosaic.core.pagination import PageParams
-from mosaic.trading.common import DecimalSortRepository
-from mosaic.trading.user_wallets.crypto import CredentialCipher, CredentialDecryptError, associated_data
+from mosaic.core.repository import Repository
+from mosaic.core.secretbox import (
+    EncryptedColumn,
+    RotationReport,
+    SecretBox,
+    SecretDecryptError,
+    rotate_columns,
+)
 from mosaic.trading.user_wallets.models import UserWallet
 from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
 from mosaic.trading.wallets.schemas import WalletSummary
@@ -39,40 +45,44 @@ class CredentialsUnreadable(AppError):
     default_message = "The stored credentials cannot be read; connect the wallet again"
 
 
-class UserWalletRepository(DecimalSortRepository[UserWallet]):
+class UserWalletRepository(Repository[UserWallet]):
     model = UserWallet
     label = "Wallet connection"
     owner_field = "user_id"
     sortable = frozenset({"created_at", "updated_at", "balance"})
-    decimal_columns = frozenset({"balance"})
 
 
 def mask(value: str) -> str:
     return MASK + value[-4:] if len(value) >= MIN_LENGTH_TO_SHOW_TAIL else MASK
 
 
+def associated_data(user_id: uuid.UUID, wallet_id: uuid.UUID, row_id: uuid.UUID) -> bytes:
+    """Binds a sealed credential to its user, wallet and row (a copied token fails to open)."""
+    return f"mosaic.user_wallets.v1|{user_id}|{wallet_id}|{row_id}".encode()
+
+
 def _aad(row: UserWallet) -> bytes:
     return associated_data(row.user_id, row.wallet_id, row.id)
 
 
-def _seal(cipher: CredentialCipher, row: UserWallet, credentials: dict[str, str]) -> None:
+def _seal(cipher: SecretBox, row: UserWallet, credentials: dict[str, str]) -> None:
     plaintext = json.dumps(credentials, sort_keys=True, separators=(",", ":")).encode()
     row.credentials_encrypted = cipher.encrypt(plaintext, _aad(row))
     row.credentials_key_id = cipher.current_key_id
 
 
-def _open(cipher: CredentialCipher, row: UserWallet) -> dict[str, str]:
+def _open(cipher: SecretBox, row: UserWallet) -> dict[str, str]:
     if row.credentials_encrypted is None:
-        raise CredentialDecryptError("no credentials stored")
+        raise SecretDecryptError("no credentials stored")
     opened: dict[str, str] = json.loads(cipher.decrypt(row.credentials_encrypted, _aad(row)))
     return opened
 
 
-def to_out(cipher: CredentialCipher, row: UserWallet) -> UserWalletOut:
+def to_out(cipher: SecretBox, row: UserWallet) -> UserWalletOut:
     """The API view: masked credentials, or a flag asking the user to enter them again."""
     try:
         masked: dict[str, str] | None = {name: mask(value) for name, value in _open(cipher, row).items()}
-    except CredentialDecryptError:
+    except SecretDecryptError:
         logger.warning("credentials of wallet connection %s do not decrypt", row.id)
         masked = None
     return UserWalletOut(
@@ -92,7 +102,7 @@ def _plain(data: UserWalletIn | UserWalletUpdate) -> dict[str, str]:
 
 
 async def connect(
-    session: AsyncSession, cipher: CredentialCipher, user_id: uuid.UUID, data: UserWalletIn
+    session: AsyncSession, cipher: SecretBox, user_id: uuid.UUID, data: UserWalletIn
 ) -> UserWallet:
     wallet = await connectable_wallet(session, data.wallet_id)
     row = UserWallet(id=uuid.uuid4(), user_id=user_id, wallet_id=wallet.id, is_active=data.is_active)
@@ -112,18 +122,18 @@ async def list_connections(
     wallet_id: uuid.UUID | None = None,
     is_active: bool | None = None,
 ) -> tuple[list[UserWallet], int]:
-    return await UserWalletRepository(session).paginate(
-        params, owner_id=user_id, filter_by={"wallet_id": wallet_id, "is_active": is_active}
+    return await Owned(UserWalletRepository(session), user_id).list(
+        params, filter_by={"wallet_id": wallet_id, "is_active": is_active}
     )
 
 
 async def get_connection(session: AsyncSession, user_id: uuid.UUID, connection_id: uuid.UUID) -> UserWallet:
-    return await UserWalletRepository(session).get_or_404(connection_id, owner_id=user_id)
+    return await Owned(UserWalletRepository(session), user_id).get(connection_id)
 
 
 async def update_connection(
     session: AsyncSession,
-    cipher: CredentialCipher,
+    cipher: SecretBox,
     user_id: uuid.UUID,
     connection_id: uuid.UUID,
     data: UserWalletUpdate,
@@ -141,22 +151,22 @@ async def update_connection(
 
 async def disconnect(session: AsyncSession, user_id: uuid.UUID, connection_id: uuid.UUID) -> None:
     """Soft delete that also wipes the credentials: a deleted connection keeps no usable secret."""
-    repo = UserWalletRepository(session)
-    row = await repo.get_or_404(connection_id, owner_id=user_id)
+    await Owned(UserWalletRepository(session), user_id).delete(connection_id, before=_wipe)
+
+
+def _wipe(row: UserWallet) -> None:
     row.credentials_encrypted = None
     row.credentials_key_id = None
-    await repo.soft_delete(row)
-    logger.info("user %s disconnected wallet connection %s", user_id, row.id)
 
 
 async def reveal_credentials(
-    session: AsyncSession, cipher: CredentialCipher, user_id: uuid.UUID, connection_id: uuid.UUID
+    session: AsyncSession, cipher: SecretBox, user_id: uuid.UUID, connection_id: uuid.UUID
 ) -> dict[str, str]:
     """The plaintext credentials, for server-side exchange calls only; never send them to a client."""
     row = await get_connection(session, user_id, connection_id)
     try:
         return _open(cipher, row)
-    except CredentialDecryptError as exc:
+    except SecretDecryptError as exc:
         raise CredentialsUnreadable() from exc
 
 
@@ -166,54 +176,19 @@ async def count_live_connections(session: AsyncSession, user_id: uuid.UUID) -> i
     return int((await session.execute(statement)).scalar_one())
 
 
-@dataclass(frozen=True, slots=True)
-class RotationReport:
-    rotated: int
-    unreadable: list[uuid.UUID]
+# The secret-box column `mosaic rotate-keys` re-seals (declared by the trading Domain).
+CREDENTIALS_COLUMN = EncryptedColumn(
+    UserWallet,
+    token_column="credentials_encrypted",
+    key_id_column="credentials_key_id",
+    aad_columns=("user_id", "wallet_id", "id"),
+    aad=associated_data,
+    label="user_wallets.credentials",
+)
 
 
 async def rotate_credentials(
     session: AsyncSession, settings: Settings, batch_size: int = 500
 ) -> RotationReport:
-    """Re-seal every stored credential under the newest key (idempotent).
-
-    Rows already under the newest key are skipped. A row no configured key opens is reported by
-    id and left as it is, so the operator can keep the old key until it is dealt with.
-    """
-    cipher = CredentialCipher.from_settings(settings)
-    rotated, unreadable, after = 0, [], uuid.UUID(int=0)
-    while True:
-        rows = (
-            await session.execute(
-                select(
-                    UserWallet.id, UserWallet.user_id, UserWallet.wallet_id, UserWallet.credentials_encrypted
-                )
-                .where(
-                    UserWallet.credentials_encrypted.is_not(None),
-                    UserWallet.credentials_key_id.is_distinct_from(cipher.current_key_id),
-                    UserWallet.id > after,
-                )
-                .order_by(UserWallet.id)
-                .limit(batch_size)
-            )
-        ).all()
-        if not rows:
-            break
-        for row_id, user_id, wallet_id, token in rows:
-            if token is None:
-                continue
-            try:
-                sealed = cipher.rotate(token, associated_data(user_id, wallet_id, row_id))
-            except CredentialDecryptError:
-                unreadable.append(row_id)
-                continue
-            await session.execute(
-                update(UserWallet)
-                .where(UserWallet.id == row_id)
-                .values(credentials_encrypted=sealed, credentials_key_id=cipher.current_key_id)
-                .execution_options(synchronize_session=False)
-            )
-            rotated += 1
-        after = rows[-1][0]
-    logger.info("wallet credentials rotated: %d rows, %d unreadable", rotated, len(unreadable))
-    return RotationReport(rotated, unreadable)
+    """Re-seal every stored wallet credential under the newest key (idempotent; see `rotate_columns`)."""
+    return await rotate_columns(session, settings, [CREDENTIALS_COLUMN], batch_size)

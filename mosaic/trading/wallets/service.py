@@ -6,9 +6,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mosaic.core.crud import Catalogue
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
-from mosaic.trading.common import Catalogue, contains
+from mosaic.trading.common import contains
 from mosaic.trading.wallets.models import Wallet
 from mosaic.trading.wallets.schemas import WalletIn, WalletUpdate
 
