@@ -322,27 +322,24 @@ async def test_trades_need_a_token(client):
     assert (await client.get(f"{URL}/summary")).status_code == 401
 
 
-async def test_closing_a_trade_at_the_extremes_of_the_inputs_is_exact_not_a_500(
-    client, user_a: Account, database_url: str
-):
-    """Issue 17 item 5: the largest price x quantity x leverage has 31 digits, beyond the decimal
-    context's 28; the P&L and the summary must still be exact where the column can hold it
-    (NUMERIC(40, 8) on PostgreSQL). SQLite stores amounts as scaled 64-bit integers (about
-    9.2e10 at 8 decimals): there the P&L is refused with its stable code, never a 500."""
+async def test_closing_a_trade_at_the_extremes_of_the_inputs_is_exact_not_a_500(client, user_a: Account):
+    """Issue 17 item 5: price x quantity x leverage of the largest inputs (31 digits) is computed
+    exactly, not a 500. A P&L column (`Amount(40, 8)`) stores what both backends can (about
+    ±9.2e10, SQLite's scaled int64): beyond it the close is refused with its stable code; up
+    to it the P&L is exact."""
     biggest = "9999999999.99999999"
     trade = await open_trade(client, user_a, entry_price="0.00000001", quantity=biggest, leverage=125)
     response = await close(client, user_a, trade["id"], biggest)
-    if database_url.startswith("sqlite"):
-        assert response.status_code == 422, response.text
-        assert response.json()["error"]["code"] == "AMOUNT_OUT_OF_RANGE"
-        return
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "AMOUNT_OUT_OF_RANGE"
+
+    trade = await open_trade(client, user_a, entry_price="0.00000001", quantity="9.19999999", leverage=1)
+    response = await close(client, user_a, trade["id"], biggest)
     assert response.status_code == 200, response.text
     with localcontext() as context:
         context.prec = 80
-        exact = ((Decimal(biggest) - Decimal("0.00000001")) * Decimal(biggest) * 125).quantize(
-            Decimal("1E-8")
-        )
-    assert response.json()["data"]["profit_loss"] == "12499999999999999962500.00000000" == format(exact, "f")
+        exact = ((Decimal(biggest) - Decimal("0.00000001")) * Decimal("9.19999999")).quantize(Decimal("1E-8"))
+    assert response.json()["data"]["profit_loss"] == format(exact, "f")
     summary = await client.get(f"{URL}/summary", headers=user_a.headers)
     assert summary.status_code == 200, summary.text
 
