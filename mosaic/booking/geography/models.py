@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Float, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from mosaic.core.database import Base, SoftDelete, Timestamps, UUIDPrimaryKey, unique_among_live
 
@@ -16,6 +16,8 @@ class Country(Base):
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
     alpha3: Mapped[str] = mapped_column(String(3), unique=True)
     name: Mapped[str] = mapped_column(String(100), index=True)
+    # The repository's conventions (`get`, the stable sort tiebreak) address rows by `id`.
+    id: Mapped[str] = synonym("code")
 
 
 class City(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
