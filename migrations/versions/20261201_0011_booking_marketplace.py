@@ -372,8 +372,8 @@ def upgrade() -> None:
     op.create_table(
         "studio_closures",
         sa.Column("studio_id", sa.Uuid(), nullable=False),
-        sa.Column("starts_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ends_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("starts_at", sa.DateTime(), nullable=False),
+        sa.Column("ends_at", sa.DateTime(), nullable=False),
         sa.Column("reason", sa.String(length=255), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", mosaic.core.database.UTCDateTime(timezone=True), nullable=False),

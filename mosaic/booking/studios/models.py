@@ -8,7 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mosaic.core.database import (
@@ -84,8 +95,8 @@ class StudioClosure(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     __tablename__ = "studio_closures"
 
     studio_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
-    starts_at: Mapped[datetime] = mapped_column()  # naive local time
-    ends_at: Mapped[datetime] = mapped_column()
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))  # naive local time
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
     reason: Mapped[str] = mapped_column(String(255), default="")
 
 
