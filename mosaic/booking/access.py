@@ -113,6 +113,12 @@ class require_company_role:  # noqa: N801 - used like a function: Depends(requir
         if minimum not in COMPANY_ROLES:
             raise ValueError(f"unknown company role {minimum!r}")
         self.minimum = minimum
+        # Read by the schema completer: the 403 this dependency can send, as a named example.
+        self.documented_errors = (
+            []
+            if minimum == "staff"
+            else [(403, "COMPANY_ROLE_REQUIRED", f"This needs the company role '{minimum}' or above", None)]
+        )
 
     async def __call__(
         self, request: Request, session: SessionDep, principal: CurrentPrincipal

@@ -11,10 +11,23 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, Field, PlainSerializer
 
+
 # Prices: at most 10 integer digits and 2 decimals (columns are `Amount(12, 2)`), JSON strings.
+def _cents(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.01")), "f")
+
+
+_AS_STRING = PlainSerializer(_cents, return_type=str, when_used="json")
 Price = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2, examples=["50.00"]),
+    PlainSerializer(
+        lambda value: format(value.quantize(Decimal("0.01")), "f"), return_type=str, when_used="json"
+    ),
+]
+PositivePrice = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=12, decimal_places=2, examples=["50.00"]),
     PlainSerializer(
         lambda value: format(value.quantize(Decimal("0.01")), "f"), return_type=str, when_used="json"
     ),

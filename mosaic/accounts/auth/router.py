@@ -64,15 +64,7 @@ def _no_store(response: Response) -> None:
     response_model=Envelope[UserOut],
     status_code=status.HTTP_201_CREATED,
     summary="Register a new account",
-    responses=error_responses(
-        codes={
-            400: [("VALIDATION_ERROR", "Email is already registered")],
-            422: [
-                ("VALIDATION_ERROR", "Request validation failed"),
-                ("ACCOUNT_TYPE_UNAVAILABLE", "Studio owner accounts are not available"),
-            ],
-        }
-    ),
+    responses=error_responses(codes={400: [("VALIDATION_ERROR", "Email is already registered")]}),
 )
 @public
 async def register(body: RegisterIn, auth: Auth) -> Envelope[UserOut]:

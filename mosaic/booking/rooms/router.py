@@ -12,7 +12,7 @@ from mosaic.booking.access import Manager, viewer_id
 from mosaic.booking.photos import Gallery, photos_out
 from mosaic.booking.rooms import service
 from mosaic.booking.rooms.models import Room, RoomPhoto
-from mosaic.booking.rooms.schemas import QuoteOut, RoomIn, RoomOut, RoomUpdate, Tier, TiersIn, TierUse
+from mosaic.booking.rooms.schemas import QuoteOut, RoomIn, RoomOut, RoomUpdate, TierOut, TiersIn, TierUse
 from mosaic.booking.studios.models import Studio
 from mosaic.booking.studios.schemas import PhotoOrderIn, PhotoOut
 from mosaic.booking.studios.service import visible_studio
@@ -25,13 +25,6 @@ from mosaic.providers.storage import StorageDep, StorageProvider
 
 studio_rooms_router = APIRouter(prefix="/studios", tags=["rooms"])
 router = APIRouter(prefix="/rooms", tags=["rooms"])
-
-QUOTE_ERRORS = {
-    422: [
-        ("VALIDATION_ERROR", "Request validation failed"),
-        ("LENGTH_NOT_BOOKABLE", "A booking of 1 h cannot be priced; bookable lengths: 2, 3, 4"),
-    ]
-}
 
 
 def gallery(session: AsyncSession, room_id: uuid.UUID) -> Gallery:
@@ -51,7 +44,7 @@ async def room_out(session: AsyncSession, storage: StorageProvider, room: Room, 
         buffer_minutes=room.buffer_minutes,
         slot_step_minutes=room.slot_step_minutes,
         currency=studio.currency,
-        tiers=[Tier.model_validate(tier) for tier in tiers],
+        tiers=[TierOut.model_validate(tier) for tier in tiers],
         cheapest_hourly_price=room.min_hourly_price,
         bookable_lengths=service.bookable(room, tiers),
         photos=await photos_out(await gallery(session, room.id).list(), storage),
@@ -156,7 +149,7 @@ async def set_room_prices(
     "/{room_id}/quote",
     response_model=Envelope[QuoteOut],
     summary="The price of a booking length (cheapest tier combination)",
-    responses=error_responses(404, codes=QUOTE_ERRORS),
+    responses=error_responses(404),
 )
 @public
 async def quote_room(

@@ -8,7 +8,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mosaic.booking.common import Price, PriceOut
+from mosaic.booking.common import PositivePrice, PriceOut
 from mosaic.booking.studios.schemas import PhotoOut
 
 MAX_HOURS = 24
@@ -52,10 +52,17 @@ class RoomUpdate(RoomFields):
 
 
 class Tier(BaseModel):
-    model_config = ConfigDict(extra="forbid", from_attributes=True)
+    model_config = ConfigDict(extra="forbid")
 
     hours: int = Field(ge=1, le=MAX_HOURS, examples=[3])
-    price: Price = Field(gt=0, examples=["120.00"])
+    price: PositivePrice = Field(examples=["120.00"])
+
+
+class TierOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    hours: int = Field(examples=[3])
+    price: PriceOut = Field(examples=["120.00"])
 
 
 class TiersIn(BaseModel):
@@ -88,7 +95,7 @@ class RoomOut(BaseModel):
     buffer_minutes: int = Field(examples=[15])
     slot_step_minutes: int = Field(examples=[60])
     currency: str = Field(examples=["EUR"])
-    tiers: list[Tier]
+    tiers: list[TierOut]
     cheapest_hourly_price: PriceOut | None = Field(examples=["35.00"])
     bookable_lengths: list[int] = Field(
         examples=[[1, 2, 3, 4, 5, 6, 7, 8]], description="Hours the tiers can price."

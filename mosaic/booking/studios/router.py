@@ -192,20 +192,20 @@ async def _detail(session: Any, settings: Settings, storage: StorageProvider, st
 
 
 @router.get(
-    "/{id_or_slug}",
+    "/{studio_id}",
     response_model=Envelope[StudioDetail],
     summary="A studio's page: rooms, hours, equipment, badges, photos",
     responses=error_responses(404),
 )
 @public
 async def get_studio(
-    id_or_slug: Annotated[str, Path(max_length=160, description="The studio's id or its slug.")],
+    studio_id: Annotated[str, Path(max_length=160, description="The studio's id or its slug.")],
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     storage: StorageDep,
 ) -> Envelope[StudioDetail]:
-    studio = await service.visible_studio(session, id_or_slug, await viewer_id(request))
+    studio = await service.visible_studio(session, studio_id, await viewer_id(request))
 
     async def load() -> StudioDetail:
         return await _detail(session, settings, storage, studio)

@@ -6,9 +6,17 @@ import itertools
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from mosaic.booking.catalogues.schemas import BadgeOut
 from mosaic.booking.common import PriceOut, Slug, Timezone
@@ -186,11 +194,25 @@ class StudioSearchItem(StudioOut):
     cover_photo_url: str | None = Field(default=None, examples=["/media/studios/3fa8/photos/1.thumb.jpg"])
 
 
+def _local_schema(example: str) -> dict[str, Any]:
+    """A local date-time (no offset): `format: date-time` would demand one (RFC 3339)."""
+    return {
+        "type": "string",
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$",
+        "description": "Local time in the studio's timezone, without an offset.",
+        "examples": [example],
+    }
+
+
+LocalStart = Annotated[datetime, WithJsonSchema(_local_schema("2026-12-24T18:00:00"))]
+LocalEnd = Annotated[datetime, WithJsonSchema(_local_schema("2026-12-26T09:00:00"))]
+
+
 class ClosureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: datetime = Field(examples=["2026-12-24T18:00:00"], description="Local time, no offset.")
-    ends_at: datetime = Field(examples=["2026-12-26T09:00:00"], description="Local time, no offset.")
+    starts_at: LocalStart
+    ends_at: LocalEnd
     reason: str = Field(default="", max_length=255, examples=["Christmas"])
 
     @model_validator(mode="after")
@@ -206,8 +228,8 @@ class ClosureOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    starts_at: datetime = Field(examples=["2026-12-24T18:00:00"])
-    ends_at: datetime = Field(examples=["2026-12-26T09:00:00"])
+    starts_at: LocalStart
+    ends_at: LocalEnd
     reason: str = Field(examples=["Christmas"])
     created_at: datetime
 
