@@ -6,6 +6,7 @@ from mosaic.booking.catalogues.router import badges_router, equipment_types_rout
 from mosaic.booking.companies.router import router as companies_router
 from mosaic.booking.companies.router import teams_router
 from mosaic.booking.geography.router import cities_router, countries_router
+from mosaic.booking.messages.router import router as messages_router
 from mosaic.booking.rooms.router import router as rooms_router
 from mosaic.booking.rooms.router import studio_rooms_router
 from mosaic.booking.studios.router import company_studios_router, favourites_router
@@ -23,4 +24,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     studios_router,
     studio_rooms_router,
     rooms_router,
+    messages_router,
 )

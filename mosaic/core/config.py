@@ -143,7 +143,6 @@ class Settings(BaseSettings):
     BOOKING_PARTIAL_REFUND_PERCENT: int = Field(default=50, ge=0, le=100)
     BOOKING_MAX_PHOTO_SIZE_MB: int = Field(default=10, ge=1)
     BOOKING_MAX_PHOTOS: int = Field(default=30, ge=1)
-    BOOKING_MESSAGE_MAX_LENGTH: int = Field(default=4000, ge=1)
     BOOKING_MESSAGES_PER_MINUTE: int = Field(default=20, ge=1)
 
     # Rate limiting
