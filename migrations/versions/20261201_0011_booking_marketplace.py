@@ -1,7 +1,7 @@
 """booking, part one: geography, companies and teams, studios, rooms, photos, messages
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 10:01:32
 
 All tables of the studio marketplace (issue 12). The studios' full-text index (FTS5 table and
@@ -22,7 +22,7 @@ from mosaic.booking.studios.models import STUDIOS_SEARCH
 from mosaic.core.ddl import create_search_index, drop_search_index
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -47,7 +47,7 @@ domain = Domain(
     default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
     seed=seed,
     jobs=(expire_subscriptions_job,),
-    scheduled_jobs=(ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, every_seconds=3600),),
+    scheduled_jobs=(ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, cron="0 * * * *"),),
     # The services check these first; the constraints answer the same way when a race wins.
     constraint_errors={
         "uq_users_email_live": (409, "EMAIL_TAKEN", "Email is already registered"),
