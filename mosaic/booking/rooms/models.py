@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -14,6 +15,7 @@ from mosaic.core.database import Base, SoftDelete, Timestamps, UUIDPrimaryKey
 
 class Room(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     __tablename__ = "rooms"
+    __cache_parents__: ClassVar[dict[str, str]] = {"studio_id": "studios"}
 
     studio_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(150))
@@ -31,6 +33,7 @@ class RoomPrice(UUIDPrimaryKey, Base):
     """A tier: the total price for exactly `hours` hours (replaced as a whole list)."""
 
     __tablename__ = "room_prices"
+    __cache_parents__: ClassVar[dict[str, str]] = {"room_id": "rooms"}
     __table_args__ = (UniqueConstraint("room_id", "hours", name="uq_room_prices_room_hours"),)
 
     room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
@@ -40,5 +43,6 @@ class RoomPrice(UUIDPrimaryKey, Base):
 
 class RoomPhoto(UUIDPrimaryKey, Timestamps, PhotoColumns, Base):
     __tablename__ = "room_photos"
+    __cache_parents__: ClassVar[dict[str, str]] = {"room_id": "rooms"}
 
     room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Column,
@@ -81,6 +81,7 @@ class StudioHours(UUIDPrimaryKey, Base):
     """One weekday's hours (Monday = 0): a mode and local-time intervals kept exactly as given."""
 
     __tablename__ = "studio_hours"
+    __cache_parents__: ClassVar[dict[str, str]] = {"studio_id": "studios"}
     __table_args__ = (UniqueConstraint("studio_id", "weekday", name="uq_studio_hours_studio_weekday"),)
 
     studio_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
@@ -93,6 +94,7 @@ class StudioClosure(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     """A local date-time range (the studio's timezone) when nothing can be booked."""
 
     __tablename__ = "studio_closures"
+    __cache_parents__: ClassVar[dict[str, str]] = {"studio_id": "studios"}
 
     studio_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))  # naive local time
@@ -111,6 +113,7 @@ class EquipmentType(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
 
 class Equipment(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     __tablename__ = "equipment"
+    __cache_parents__: ClassVar[dict[str, str]] = {"studio_id": "studios"}
 
     studio_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
     equipment_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("equipment_types.id"), index=True)
@@ -139,6 +142,7 @@ class PhotoColumns:
 
 class StudioPhoto(UUIDPrimaryKey, Timestamps, PhotoColumns, Base):
     __tablename__ = "studio_photos"
+    __cache_parents__: ClassVar[dict[str, str]] = {"studio_id": "studios"}
 
     studio_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
 

@@ -40,7 +40,7 @@ from mosaic.booking.studios.schemas import (
     StudioUpdate,
 )
 from mosaic.core.access import public
-from mosaic.core.cache import cache_key, get_or_set, request_cache
+from mosaic.core.cache import cache_key, entity_tag, get_or_set, request_cache
 from mosaic.core.config import Settings
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
@@ -53,18 +53,14 @@ company_studios_router = APIRouter(prefix="/companies", tags=["studios"])
 favourites_router = APIRouter(prefix="/users/me", tags=["studios"])
 
 SLUG_ERRORS = {409: [("SLUG_TAKEN", "The slug 'blue-room' is already taken")]}
-# What a studio page is read from: a commit writing any of these drops the cached pages.
-DETAIL_TABLES = (
-    "studios",
-    "studio_hours",
-    "rooms",
-    "room_prices",
-    "equipment",
-    "studio_badges",
-    "badges",
-    "studio_photos",
-    "companies",
-)
+
+
+# A studio page depends on its studio row (hours, rooms, equipment and photos name it as their
+# cache parent; tier and badge changes touch it), its company and the badge catalogue.
+def detail_tags(studio: Studio) -> list[str]:
+    return [entity_tag("studios", studio.id), entity_tag("companies", studio.company_id), "badges"]
+
+
 DETAIL_TTL_SECONDS = 60  # shorter than a presigned photo URL lives
 
 
@@ -210,17 +206,15 @@ async def get_studio(
     async def load() -> StudioDetail:
         return await _detail(session, settings, storage, studio)
 
-    key = cache_key(
-        "booking", "studio_detail", {"id": str(studio.id), "updated": studio.updated_at.isoformat()}
-    )
     detail = await get_or_set(
         request_cache(request),
-        key,
+        cache_key("booking", "studio_detail", {"id": str(studio.id)}),
         load,
-        tags=DETAIL_TABLES,
+        tags=detail_tags(studio),
         ttl=DETAIL_TTL_SECONDS,
         dump=lambda value: value.model_dump(mode="json"),
         restore=StudioDetail.model_validate,
+        session=session,
     )
     return ok(detail, "Studio retrieved successfully")
 
