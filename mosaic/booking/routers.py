@@ -7,6 +7,7 @@ from mosaic.booking.companies.router import router as companies_router
 from mosaic.booking.companies.router import teams_router
 from mosaic.booking.geography.router import cities_router, countries_router
 from mosaic.booking.messages.router import router as messages_router
+from mosaic.booking.moderation.router import router as moderation_router
 from mosaic.booking.rooms.router import router as rooms_router
 from mosaic.booking.rooms.router import studio_rooms_router
 from mosaic.booking.studios.router import company_studios_router, favourites_router
@@ -25,4 +26,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     studio_rooms_router,
     rooms_router,
     messages_router,
+    moderation_router,
 )
