@@ -27,7 +27,7 @@ class RoomIn(RoomFields):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=150, examples=["Live room A"])
-    description: str = Field(default="", max_length=5000, examples=["35 m², drum kit, PA."])
+    description: str = Field(default="", max_length=5000, examples=["35 square metres, drum kit, PA."])
     capacity: int = Field(ge=1, le=1000, examples=[6])
     min_hours: int = Field(default=1, ge=1, le=MAX_HOURS, examples=[1])
     max_hours: int = Field(default=8, ge=1, le=MAX_HOURS, examples=[8])
@@ -88,7 +88,7 @@ class RoomOut(BaseModel):
     id: uuid.UUID
     studio_id: uuid.UUID
     name: str = Field(examples=["Live room A"])
-    description: str = Field(examples=["35 m², drum kit, PA."])
+    description: str = Field(examples=["35 square metres, drum kit, PA."])
     capacity: int = Field(examples=[6])
     min_hours: int = Field(examples=[1])
     max_hours: int = Field(examples=[8])
