@@ -169,7 +169,14 @@ def migrate(
 
 
 @app.command()
-def seed() -> None:
+def seed(
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Also create the demo studio marketplace (booking; never in production)."
+        ),
+    ] = False,
+) -> None:
     """Create default permissions, roles, plans and the superadmin (idempotent)."""
     from mosaic.core.database import Database
     from mosaic.core.logging import configure_logging
@@ -177,15 +184,34 @@ def seed() -> None:
 
     settings = get_settings()
     configure_logging(settings)
+    domains = load_domains(settings)
+    if demo and (settings.is_production or "booking" not in {d.name for d in domains}):
+        typer.echo("--demo needs the booking domain and a non-production ENVIRONMENT", err=True)
+        raise typer.Exit(2)
 
-    async def run() -> None:
+    async def run() -> str:
         database = Database(settings)
         try:
-            await seed_domains(database, settings, load_domains(settings))
+            await seed_domains(database, settings, domains)
+            if not demo:
+                return ""
+            from mosaic.booking.demo import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, seed_demo
+            from mosaic.providers.storage import build_storage
+
+            async with database.transaction() as session:
+                made = await seed_demo(session, build_storage(settings))
+            if made is None:
+                return "demo marketplace already present"
+            return (
+                f"demo marketplace: {made.companies} companies, {made.studios} studios, {made.rooms} rooms, "
+                f"{made.photos} photos; studio owner {DEMO_OWNER_EMAIL} / {DEMO_OWNER_PASSWORD}"
+            )
         finally:
             await database.dispose()
 
-    asyncio.run(run())
+    note = asyncio.run(run())
+    if note:
+        typer.echo(note)
     typer.echo("seed complete")
 
 

@@ -138,6 +138,17 @@ class Settings(BaseSettings):
     SMTP_STARTTLS: bool = False
     SMTP_USE_TLS: bool = False
 
+    # Booking (studio marketplace)
+    BOOKING_INVITATION_EXPIRE_HOURS: int = Field(default=72, ge=1)
+    # Default cancellation policy of a studio that sets none: a full refund up to N hours before the
+    # start, PARTIAL_PERCENT up to M hours, nothing after.
+    BOOKING_FULL_REFUND_HOURS: int = Field(default=48, ge=0)
+    BOOKING_PARTIAL_REFUND_HOURS: int = Field(default=24, ge=0)
+    BOOKING_PARTIAL_REFUND_PERCENT: int = Field(default=50, ge=0, le=100)
+    BOOKING_MAX_PHOTO_SIZE_MB: int = Field(default=10, ge=1)
+    BOOKING_MAX_PHOTOS: int = Field(default=30, ge=1)
+    BOOKING_MESSAGES_PER_MINUTE: int = Field(default=20, ge=1)
+
     # Rate limiting
     RATE_LIMIT_PER_MINUTE: int = Field(default=100, ge=1)
     ADMIN_RATE_LIMIT_ENABLED: bool = False

@@ -314,6 +314,21 @@ class RateLimiter:
             result = await self.local.hit(item, f"quota:{key}")
         return result[0]
 
+    async def check_action(self, action: str, key: str, limit: str) -> None:
+        """A per-key limit of one domain action (`"20/minute"` messages per user); in-process when
+        the shared store is down. Raises `RateLimited` with `Retry-After` when over."""
+        item = parse(limit)
+        name = f"action:{action}:{key}"
+        result = await self._shared_hit(item, name)
+        if result is None:
+            result = await self.local.hit(item, name)
+        allowed, state = result
+        if not allowed:
+            raise RateLimited(
+                "Too many requests, try again later",
+                headers={"Retry-After": str(state.retry_after()), **state.headers()},
+            )
+
     async def reset(self) -> None:
         """Forget every counter (tests and `mosaic` maintenance only)."""
         await self.local.reset()
@@ -335,3 +350,10 @@ async def limit_credentials(request: Request, action: str, account: str | None =
     limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
     if limiter is not None:
         await limiter.check_credential(request, action, account)
+
+
+async def limit_action(request: Request, action: str, key: str, limit: str) -> None:
+    """For a domain action with its own quota (messages per user): call before doing it."""
+    limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
+    if limiter is not None:
+        await limiter.check_action(action, key, limit)

@@ -10,6 +10,8 @@ from mosaic.core.envelope import Envelope
 from mosaic.core.params import Email, NewPassword
 from mosaic.core.security import PASSWORD_MAX_LENGTH
 
+AccountType = Literal["customer", "studio_owner"]
+
 
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -19,6 +21,9 @@ class RegisterIn(BaseModel):
     first_name: str = Field(min_length=1, max_length=100, examples=["Jane"])
     last_name: str = Field(min_length=1, max_length=100, examples=["Doe"])
     locale: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", examples=["en"])
+    # The only two self-chosen account types (seed 002). `studio_owner` needs the booking domain,
+    # which declares that role; without it the value is refused (422).
+    account_type: AccountType = Field(default="customer", examples=["customer"])
 
 
 class LoginIn(BaseModel):

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.auth.models import OAuthState, RefreshToken, RevokedAccessToken
 from mosaic.accounts.auth.schemas import RegisterIn, TokenPair
+from mosaic.accounts.rbac.service import USER
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.service import (
     UserRepository,
@@ -34,7 +35,7 @@ from mosaic.accounts.users.service import (
 )
 from mosaic.core.config import Settings
 from mosaic.core.database import Database, utcnow
-from mosaic.core.errors import BadRequest, Forbidden, Unauthorized, ValidationFailed
+from mosaic.core.errors import BadRequest, Forbidden, InvalidInput, Unauthorized, ValidationFailed
 from mosaic.core.jobs import JobQueue
 from mosaic.core.ratelimit import RateLimiter
 from mosaic.core.security import (
@@ -50,6 +51,9 @@ from mosaic.core.security import (
 from mosaic.providers.email import queue_email
 from mosaic.providers.identity.google import GoogleOAuthClient
 
+# The role a self-registered studio owner gets; declared by the booking domain, named here as data.
+STUDIO_OWNER = "studio_owner"
+
 logger = logging.getLogger("mosaic.auth")
 
 INVALID_CREDENTIALS = "Invalid email or password"
@@ -64,6 +68,8 @@ class AuthService:
     database: Database
     jobs: JobQueue
     limiter: RateLimiter | None = None  # quotas (reset emails per day); None in jobs and scripts
+    # Role names the enabled domains declare: an account type maps to one only when it is here.
+    declared_roles: frozenset[str] = frozenset()
 
     # -- tokens -------------------------------------------------------------------------------
     async def issue_pair(
@@ -231,6 +237,7 @@ class AuthService:
         if await repo.by_email(data.email):
             # Seed 003's documented answer; the endpoint is rate limited to blunt enumeration.
             raise ValidationFailed("Email is already registered")
+        role_name = self._role_for(data.account_type)
         try:
             user = await create_user(
                 self.session,
@@ -240,19 +247,39 @@ class AuthService:
                 last_name=data.last_name,
                 locale=data.locale,
                 is_verified=self.settings.AUTO_VERIFY_EMAIL,
+                role_name=role_name,
             )
         except IntegrityError as exc:
             # A concurrent registration of the same email won the unique index: the same answer
             # as when it had finished first (a 409 would tell the two cases apart).
             raise ValidationFailed("Email is already registered") from exc
         queue_email(
-            self.session, self.jobs, to=user.email, template="welcome", locale=user.locale,
-            first_name=user.first_name,
+            self.session, self.jobs, to=user.email, locale=user.locale, first_name=user.first_name,
+            template="welcome-owner" if role_name == STUDIO_OWNER else "welcome",
         )  # fmt: skip
         if not user.is_verified:
             self._send_verification(user)
         logger.info("user registered: %s", user.id)
         return user
+
+    def _role_for(self, account_type: str) -> str:
+        """`customer` is the plain `user` role; `studio_owner` exists only with the booking domain on."""
+        if account_type == "customer":
+            return USER
+        if STUDIO_OWNER not in self.declared_roles:
+            raise InvalidInput(
+                "Studio owner accounts are not available",
+                code="ACCOUNT_TYPE_UNAVAILABLE",
+                details=[
+                    {
+                        "field": "account_type",
+                        "location": "body",
+                        "message": "only 'customer' is available: the booking domain is not enabled",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        return STUDIO_OWNER
 
     async def authenticate(self, email: str, password: str) -> User:
         """The same work and the same answer for an unknown email and a wrong password."""

@@ -7,7 +7,6 @@ neither demoted, deactivated nor deleted.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -29,15 +28,12 @@ from mosaic.core.database import on_commit, utcnow
 from mosaic.core.errors import (
     Conflict,
     Forbidden,
-    InvalidInput,
-    PayloadTooLarge,
-    UnsupportedMediaType,
     ValidationFailed,
 )
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
 from mosaic.providers.storage import StorageProvider
-from mosaic.providers.storage.images import check_image
+from mosaic.providers.storage.images import store_image
 
 
 class UserRepository(Repository[User]):
@@ -309,53 +305,26 @@ async def user_for_external_identity(session: AsyncSession, claims: dict[str, An
 
 
 # -- avatar -------------------------------------------------------------------------------------
-# Caps against decompression bombs: the total decoded pixels (all frames) and the frame count.
-MAX_AVATAR_PIXELS = 4096 * 4096
-MAX_AVATAR_FRAMES = 100
-_READ_CHUNK = 64 * 1024
-
-
-async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
-    """The upload's bytes, refused with 413 as soon as they pass `max_bytes` (chunked, bounded)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = await upload.read(_READ_CHUNK)
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"Avatar is larger than {max_bytes // (1024 * 1024)} MB")
-        chunks.append(chunk)
-    if size == 0:  # no bytes are no image: the same answer as any other non-image content
-        raise UnsupportedMediaType("The file is empty", code="UNSUPPORTED_IMAGE")
-    return b"".join(chunks)
-
-
 async def set_avatar(
     session: AsyncSession, storage: StorageProvider, settings: Settings, user: User, upload: UploadFile
 ) -> User:
     """Validate by content (never the declared type or name), store under a server-made key.
 
-    The key is `avatars/{user_id}/{timestamp}_{uuid}.{detected_ext}`; the previous file is
-    deleted once the new one is committed.
+    Through the shared image pipeline (`store_image`); the key is
+    `avatars/{user_id}/{timestamp}_{uuid}.{detected_ext}`; the previous file is deleted once the
+    new one is committed.
     """
-    name = upload.filename or ""
-    if any(mark in name for mark in ("/", "\\", "\x00", "..")) or len(name) > 255:
-        # The name is never used for storage; a name like this is an attack, refused outright.
-        raise InvalidInput("Invalid file name", code="INVALID_FILENAME")
-    max_bytes = settings.MAX_AVATAR_SIZE_MB * 1024 * 1024
-    data = await read_upload(upload, max_bytes)
-    image = await asyncio.to_thread(
-        check_image,
-        data,
-        allowed_types=settings.ALLOWED_AVATAR_TYPES,
-        max_pixels=MAX_AVATAR_PIXELS,
-        max_frames=MAX_AVATAR_FRAMES,
-    )
     stamp = utcnow().strftime("%Y%m%d%H%M%S")
-    key = f"avatars/{user.id}/{stamp}_{uuid.uuid4().hex}.{image.extension}"
-    await storage.upload(key, image.data, content_type=image.content_type)
+    stored = await store_image(
+        storage,
+        upload,
+        base_key=f"avatars/{user.id}/{stamp}_{uuid.uuid4().hex}",
+        max_bytes=settings.MAX_AVATAR_SIZE_MB * 1024 * 1024,
+        allowed_types=settings.ALLOWED_AVATAR_TYPES,
+        with_thumbnail=False,
+        what="Avatar",
+    )
+    key = stored.key
     previous = user.avatar_key
     await UserRepository(session).update(user, {"avatar_key": key, "avatar_url": await storage.url(key)})
     if previous and previous != key:
