@@ -37,12 +37,13 @@ from bench.scenarios import (
     BACKPRESSURE_WORKERS,
     GOAL_RATIO,
     GOAL_SCENARIO,
+    MARKETPLACE_SCENARIOS,
     NOTE_SEARCH,
     NOTE_SEARCH_P99_GOAL_MS,
     Scenario,
     select,
 )
-from bench.seed import Seeded, seed_notes, seed_through_api, seed_users
+from bench.seed import Seeded, seed_marketplace, seed_notes, seed_through_api, seed_users
 from mosaic.core.config import Settings
 
 DEFAULT_POOL_TIMEOUT_S = float(Settings.model_fields["DB_POOL_TIMEOUT_SECONDS"].default)
@@ -239,6 +240,9 @@ class Bench:
         if any(s.name == NOTE_SEARCH for s in self.scenarios):
             self.progress("seeding 100,000 notes by SQL")
             self.notes.append(seed_notes(found.database_url, seeded.user_id))
+        if any(s.name in MARKETPLACE_SCENARIOS for s in self.scenarios):
+            self.progress("seeding the studio marketplace (10,000 studios)")
+            self.notes.append(seed_marketplace(found.database_url))
         for workers in self.workers:
             for scenario in self.scenarios:
                 if scenario.bare:

@@ -45,6 +45,7 @@ LifespanHook = Callable[["FastAPI"], Awaitable[None]]
 DOMAIN_MODULES: dict[str, str] = {
     "accounts": "mosaic.accounts",
     "trading": "mosaic.trading",
+    "booking": "mosaic.booking",
     "study": "mosaic.study",
 }
 ALWAYS_ON = ("accounts",)
