@@ -11,7 +11,7 @@ from mosaic.accounts.deps import CurrentUser
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.core.search import MAX_QUERY_CHARS
 from mosaic.study.notes import service
 from mosaic.study.notes.schemas import (
@@ -35,7 +35,7 @@ router = APIRouter(prefix="/notes", tags=["notes"])
 )
 async def list_notes(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.NoteRepository.pagination],
     user: CurrentUser,
     q: Annotated[
         str | None,

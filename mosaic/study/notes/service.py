@@ -34,7 +34,8 @@ class NoteRepository(Repository[Note]):
     model = Note
     label = "Note"
     owner_field = "user_id"
-    sortable = frozenset({"created_at", "updated_at", "title"})
+    # `relevance` is the search rank (the default with `q`), never a column: `list_notes` strips it.
+    sortable = frozenset({"created_at", "updated_at", "title", RELEVANCE})
     default_sort = "-updated_at"
     search_index = NOTES_SEARCH
 
@@ -78,7 +79,7 @@ async def list_notes(
     with `q` and means the default order without.
     """
     filters = _filters(tags, category)
-    sort = None if page.sort == RELEVANCE else page.sort
+    sort = ",".join(f for f in (page.sort or "").split(",") if f and f.removeprefix("-") != RELEVANCE) or None
     repo = NoteRepository(session)
     if q is None or not q.strip():
         rows, total = await _owned(session, user_id).list(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from itertools import groupby
+from typing import Annotated
 
 from fastapi import APIRouter, status
 
@@ -11,7 +12,7 @@ from mosaic.accounts.deps import CurrentUser
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
 from mosaic.study.planner import service
 from mosaic.study.planner.models import StudyPlan
 from mosaic.study.planner.schemas import (
@@ -75,7 +76,7 @@ async def generate_plan(
     responses=error_responses(401),
 )
 async def list_plans(
-    session: SessionDep, page: Pagination, user: CurrentUser
+    session: SessionDep, page: Annotated[PageParams, service.PlanRepository.pagination], user: CurrentUser
 ) -> Envelope[Page[StudyPlanSummary]]:
     rows, total = await service.list_plans(session, user.id, page)
     done = await service.done_minutes(session, [p.id for p in rows])

@@ -15,7 +15,7 @@ from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import InvalidInput, error_responses
 from mosaic.core.jobs import get_jobs
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.providers.ai.questions import QUESTION_TYPES
 from mosaic.study.errors import field_details
 from mosaic.study.notes import service as notes
@@ -316,7 +316,7 @@ async def get_generation(
 )
 async def list_quizzes(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.QuizRepository.pagination],
     user: CurrentUser,
     subject: Annotated[str | None, Query(max_length=100, description="Only this subject (any case).")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Title or subject contains this.")] = None,
@@ -367,7 +367,10 @@ async def submit_attempt(body: SubmitIn, session: SessionDep, user: CurrentUser)
     responses=error_responses(401, 404),
 )
 async def list_attempts(
-    quiz_id: uuid.UUID, session: SessionDep, page: Pagination, user: CurrentUser
+    quiz_id: uuid.UUID,
+    session: SessionDep,
+    page: Annotated[PageParams, service.AttemptRepository.pagination],
+    user: CurrentUser,
 ) -> Envelope[Page[AttemptOut]]:
     rows, total = await service.list_attempts(session, user.id, quiz_id, page)
     return ok(page_of(AttemptOut, rows, total, page, attempt_out), "Attempts retrieved successfully")

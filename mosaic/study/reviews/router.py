@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter
 
@@ -10,7 +11,7 @@ from mosaic.accounts.deps import CurrentUser
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.study.quizzes.models import QuizQuestion
 from mosaic.study.reviews import service
 from mosaic.study.reviews.models import ReviewCard
@@ -52,7 +53,9 @@ def card_out(pair: tuple[ReviewCard, QuizQuestion]) -> ReviewCardOut:
     responses=error_responses(401),
 )
 async def due_reviews(
-    session: SessionDep, page: Pagination, user: CurrentUser
+    session: SessionDep,
+    page: Annotated[PageParams, service.ReviewCardRepository.pagination],
+    user: CurrentUser,
 ) -> Envelope[Page[ReviewCardOut]]:
     rows, total = await service.due_cards(session, user.id, page)
     return ok(page_of(ReviewCardOut, rows, total, page, card_out), "Due reviews retrieved successfully")

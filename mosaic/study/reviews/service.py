@@ -85,7 +85,7 @@ async def record_answers(
 async def due_cards(
     session: AsyncSession, user_id: uuid.UUID, page: PageParams, now: datetime | None = None
 ) -> tuple[list[tuple[ReviewCard, QuizQuestion]], int]:
-    """My cards due by `now`, most overdue first, each with its question."""
+    """My cards due by `now`, most overdue first (or by `sort`), each with its question."""
     now = now or utcnow()
     where = (ReviewCard.user_id == user_id, ReviewCard.due <= now)
     total = await session.scalar(select(func.count()).select_from(ReviewCard).where(*where)) or 0
@@ -93,7 +93,7 @@ async def due_cards(
         select(ReviewCard, QuizQuestion)
         .join(QuizQuestion, QuizQuestion.id == ReviewCard.question_id)
         .where(*where)
-        .order_by(ReviewCard.due, ReviewCard.id)
+        .order_by(*ReviewCardRepository(session).order_by(page.sort))
         .limit(page.limit)
         .offset(page.offset)
     )

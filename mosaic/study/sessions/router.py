@@ -12,7 +12,7 @@ from mosaic.accounts.deps import CurrentUser
 from mosaic.core.deps import SessionDep, WriteSessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.study.sessions import service
 from mosaic.study.sessions.models import StudySession
 from mosaic.study.sessions.schemas import SessionIn, SessionOut, SessionStatus, SessionUpdate
@@ -86,7 +86,7 @@ async def update_session(
 )
 async def list_sessions(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.StudySessionRepository.pagination],
     user: CurrentUser,
     status: Annotated[SessionStatus | None, Query(description="Only sessions in this status.")] = None,
     subject: Annotated[str | None, Query(max_length=100, description="Only this subject.")] = None,
