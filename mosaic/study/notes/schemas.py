@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_CONTENT_CHARS = 100_000
 MAX_TAGS = 20
 MAX_TAG_CHARS = 50
+# What the validators below refuse, declared: a tag or category has a non-blank character.
+TagIn = Annotated[str, Field(max_length=MAX_TAG_CHARS, pattern=r"\S")]
+NOT_BLANK = r"\S"
 
 
 def tag_key(raw: str) -> str:
@@ -53,13 +57,13 @@ class NoteIn(BaseModel):
         description=f"Markdown, at most {MAX_CONTENT_CHARS:,} characters.",
         examples=["# Light reactions\n\nChlorophyll absorbs light; water is split and **oxygen** released."],
     )
-    tags: list[str] = Field(
+    tags: list[TagIn] = Field(
         default_factory=list,
         max_length=MAX_TAGS,
         description=f"Up to {MAX_TAGS}; stored lower-cased and trimmed, duplicates dropped.",
         examples=[["biology", "exam-1"]],
     )
-    category: str | None = Field(default=None, max_length=100, examples=["Biology"])
+    category: str | None = Field(default=None, max_length=100, pattern=NOT_BLANK, examples=["Biology"])
 
     _tags = field_validator("tags")(normalise_tags)
     _cat = field_validator("category")(_category)
@@ -74,8 +78,8 @@ class NoteUpdate(BaseModel):
         default=None, min_length=1, max_length=200, examples=["Photosynthesis (revised)"]
     )
     content: str | None = Field(default=None, max_length=MAX_CONTENT_CHARS)
-    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS, examples=[["biology"]])
-    category: str | None = Field(default=None, max_length=100)
+    tags: list[TagIn] | None = Field(default=None, max_length=MAX_TAGS, examples=[["biology"]])
+    category: str | None = Field(default=None, max_length=100, pattern=NOT_BLANK)
 
     _tags = field_validator("tags")(normalise_tags)
     _cat = field_validator("category")(_category)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -16,7 +16,9 @@ class Goal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: str = Field(min_length=1, max_length=100, examples=["Biology"])
-    topics: list[str] = Field(min_length=1, max_length=50, examples=[["Cells", "Genetics"]])
+    topics: list[Annotated[str, Field(max_length=200, pattern=r"\S")]] = Field(
+        min_length=1, max_length=50, examples=[["Cells", "Genetics"]]
+    )
     weight: float = Field(default=1.0, gt=0, le=10, description="Relative importance (default 1).")
 
     @field_validator("topics")
@@ -35,8 +37,13 @@ class StudyPlanIn(BaseModel):
     goals: list[Goal] = Field(min_length=1, max_length=20)
     start_date: date = Field(examples=["2026-12-02"])
     deadline: date = Field(description="Exam day: every task falls before it.", examples=["2026-12-20"])
-    hours_per_weekday: dict[Literal["0", "1", "2", "3", "4", "5", "6"], float] = Field(
-        description='Hours available per weekday, Monday = "0"; a missing day has none.',
+    hours_per_weekday: dict[
+        Literal["0", "1", "2", "3", "4", "5", "6"], Annotated[float, Field(gt=0, le=16)]
+    ] = Field(
+        min_length=1,
+        description=(
+            'Hours available per weekday, Monday = "0"; a missing day has none; a listed day has more than 0.'
+        ),
         examples=[{"0": 2, "2": 1, "5": 3}],
     )
     include_reviews: bool = Field(default=True, description="Schedule review sessions of due cards.")
