@@ -14,6 +14,7 @@ from starlette.requests import Request
 from mosaic.accounts.auth.cookies import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE
 from mosaic.accounts.deps import identify_request
 from tests.accounts.conftest import PASSWORD, Account, new_account, register
+from tests.accounts.test_auth import _backdate_rotation
 
 AUTH = "/api/v1/auth"
 ME = "/api/v1/users/me"
@@ -148,7 +149,7 @@ async def test_bearer_clients_need_no_csrf_and_bearer_wins_over_cookies(browser,
     assert (await browser.get(ME)).json()["data"]["first_name"] != "Mixed"  # B untouched
 
 
-async def test_refresh_from_the_cookie_rotates_the_cookies(browser, user_a):
+async def test_refresh_from_the_cookie_rotates_the_cookies(browser, app, settings, user_a):
     await cookie_login(browser, user_a)
     old_access, old_refresh = (
         browser.cookies[ACCESS_COOKIE],
@@ -162,7 +163,8 @@ async def test_refresh_from_the_cookie_rotates_the_cookies(browser, user_a):
     assert browser.cookies[ACCESS_COOKIE] != old_access
     assert browser.cookies.get(REFRESH_COOKIE, path="/api/v1/auth/refresh") != old_refresh
     assert (await browser.get(ME)).status_code == 200
-    # The spent refresh token is dead (reuse revokes the family).
+    # The spent refresh token is dead once the reuse grace window is over (reuse revokes the family).
+    await _backdate_rotation(app, old_refresh, settings.REFRESH_REUSE_GRACE_SECONDS + 1)
     reuse = await browser.post(f"{AUTH}/refresh", json={"refresh_token": old_refresh})
     assert reuse.status_code == 401
 
