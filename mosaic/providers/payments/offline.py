@@ -152,7 +152,9 @@ class OfflineGateway:
         self, *, payment_id: str, amount_minor: int, currency: str, idempotency_key: str
     ) -> RefundResult:
         """Nothing to move: the refund succeeds at once (billing records it)."""
-        return RefundResult(refund_id="re_" + secrets.token_hex(12), amount_minor=amount_minor, status="succeeded")
+        return RefundResult(
+            refund_id="re_" + secrets.token_hex(12), amount_minor=amount_minor, status="succeeded"
+        )
 
     async def payout(
         self, *, amount_minor: int, currency: str, destination: str | None, idempotency_key: str

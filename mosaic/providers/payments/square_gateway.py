@@ -193,7 +193,9 @@ class SquareGateway:
             raise GatewayError("Square answered a refund without an id")
         status = "succeeded" if refund.get("status") == "COMPLETED" else "pending"
         return RefundResult(
-            refund_id=refund["id"], amount_minor=_money(refund.get("amount_money")) or amount_minor, status=status
+            refund_id=refund["id"],
+            amount_minor=_money(refund.get("amount_money")) or amount_minor,
+            status=status,
         )
 
     async def payout(

@@ -93,7 +93,9 @@ class StripeGateway:
                 {"idempotency_key": f"checkout-{request.charge_id}"},
             )
         except stripe.StripeError as exc:
-            raise GatewayError(f"Stripe refused the checkout: {exc.user_message or type(exc).__name__}") from exc
+            raise GatewayError(
+                f"Stripe refused the checkout: {exc.user_message or type(exc).__name__}"
+            ) from exc
         if not session.url:
             raise GatewayError("Stripe answered a checkout session without a URL")
         return Checkout(session_id=session.id, url=session.url)
@@ -101,7 +103,10 @@ class StripeGateway:
     def parse_webhook(self, body: bytes, headers: dict[str, str]) -> PaymentEvent:
         try:
             stripe.Webhook.construct_event(
-                body, headers.get(SIGNATURE_HEADER), self.webhook_secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+                body,
+                headers.get(SIGNATURE_HEADER),
+                self.webhook_secret,
+                tolerance=SIGNATURE_TOLERANCE_SECONDS,
             )
             payload: dict[str, Any] = json.loads(body)
             obj: dict[str, Any] = payload["data"]["object"]
@@ -138,7 +143,9 @@ class StripeGateway:
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as exc:
-            raise GatewayError(f"Stripe refused the refund: {exc.user_message or type(exc).__name__}") from exc
+            raise GatewayError(
+                f"Stripe refused the refund: {exc.user_message or type(exc).__name__}"
+            ) from exc
         status = "succeeded" if refund.status == "succeeded" else "pending"
         return RefundResult(refund_id=refund.id, amount_minor=int(refund.amount), status=status)
 
@@ -154,5 +161,7 @@ class StripeGateway:
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as exc:
-            raise GatewayError(f"Stripe refused the transfer: {exc.user_message or type(exc).__name__}") from exc
+            raise GatewayError(
+                f"Stripe refused the transfer: {exc.user_message or type(exc).__name__}"
+            ) from exc
         return PayoutResult(status="paid", transfer_id=transfer.id)
