@@ -89,7 +89,9 @@ async def charges_of(app: FastAPI, subscription_id: str) -> list[Charge]:
 async def stored_events(app: FastAPI, provider: str) -> int:
     async with app.state.database.transaction() as session:
         return int(
-            await session.scalar(select(func.count()).select_from(ExternalEvent).where(ExternalEvent.provider == provider))
+            await session.scalar(
+                select(func.count()).select_from(ExternalEvent).where(ExternalEvent.provider == provider)
+            )
             or 0
         )
 

@@ -76,7 +76,9 @@ async def test_offline_flow_pay_page_webhook_then_active(client, app, admin, use
     assert again.status_code == 409 and "Nothing was charged again" in again.text
     await drain(app)
     assert len(await charges_of(app, sub["id"])) == 1
-    cancelled = (await client.get(MINE, params={"status": "cancelled"}, headers=user_a.headers)).json()["data"]
+    cancelled = (await client.get(MINE, params={"status": "cancelled"}, headers=user_a.headers)).json()[
+        "data"
+    ]
     assert "Free" in [item["plan"]["name"] for item in cancelled["items"]]
 
 
@@ -238,8 +240,12 @@ async def test_admin_refunds_partly_then_fully_and_the_plan_ends(client, app, ad
     assert rest.json()["data"]["charge"]["status"] == "refunded"
     again = await client.post(url, json={}, headers=admin.headers)
     assert again.status_code == 409
-    assert (await client.post(f"{CHARGES}/{uuid.uuid4()}/refunds", json={}, headers=admin.headers)).status_code == 404
-    listed = await client.get(CHARGES, params={"reference": f"plan_subscription:{sub['id']}"}, headers=admin.headers)
+    assert (
+        await client.post(f"{CHARGES}/{uuid.uuid4()}/refunds", json={}, headers=admin.headers)
+    ).status_code == 404
+    listed = await client.get(
+        CHARGES, params={"reference": f"plan_subscription:{sub['id']}"}, headers=admin.headers
+    )
     assert [item["status"] for item in listed.json()["data"]["items"]] == ["refunded"]
 
 
@@ -256,13 +262,17 @@ async def test_charges_list_is_for_admins_and_filters(client, app, admin, user_a
     sub = await subscribe(client, user_a, plan["id"])
     assert (await client.get(CHARGES, headers=user_a.headers)).status_code == 403
     pending = await client.get(
-        CHARGES, params={"status": "pending", "reference": f"plan_subscription:{sub['id']}"}, headers=admin.headers
+        CHARGES,
+        params={"status": "pending", "reference": f"plan_subscription:{sub['id']}"},
+        headers=admin.headers,
     )
     assert pending.status_code == 200 and pending.json()["data"]["total"] == 1
     item = pending.json()["data"]["items"][0]
     assert item["amount"] == "29.00" and item["currency"] == "USD" and item["purpose"] == "subscribe"
     assert (await client.get(CHARGES, params={"status": "bogus"}, headers=admin.headers)).status_code == 422
-    assert (await client.get(CHARGES, params={"reference": "no colon"}, headers=admin.headers)).status_code == 422
+    assert (
+        await client.get(CHARGES, params={"reference": "no colon"}, headers=admin.headers)
+    ).status_code == 422
 
 
 async def test_already_subscribed_to_a_paid_plan_conflicts(client, app, admin, user_a):
@@ -281,7 +291,9 @@ async def test_cancel_a_paid_plan_at_period_end(client, app, admin, user_a):
     assert await active_plan_name(client, user_a) == [plan["name"]]
     async with app.state.database.transaction() as session:
         await session.execute(
-            update(UserPlan).where(UserPlan.id == uuid.UUID(sub["id"])).values(end_date=utcnow() - timedelta(seconds=1))
+            update(UserPlan)
+            .where(UserPlan.id == uuid.UUID(sub["id"]))
+            .values(end_date=utcnow() - timedelta(seconds=1))
         )
     async with app.state.database.transaction() as session:
         assert await expire_subscriptions(session) >= 1
@@ -322,7 +334,9 @@ async def test_admin_grants_a_paid_plan_without_payment(client, app, admin, user
     assert missing_user.status_code == 404
     missing_plan = await client.post(url, json={"plan_id": str(uuid.uuid4())}, headers=admin.headers)
     assert missing_plan.status_code == 404
-    assert (await client.post(url, json={"plan_id": plan["id"], "duration_days": 0}, headers=admin.headers)).status_code == 422
+    assert (
+        await client.post(url, json={"plan_id": plan["id"], "duration_days": 0}, headers=admin.headers)
+    ).status_code == 422
 
 
 async def test_renewal_paid_extends_and_unpaid_falls_back_to_free(client, app, admin, user_a, user_b):
@@ -343,7 +357,9 @@ async def test_renewal_paid_extends_and_unpaid_falls_back_to_free(client, app, a
             .values(end_date=soon)
         )
     async with app.state.database.transaction() as session:
-        opened = await renew_subscriptions(session, app.state.payment_gateway, app.state.settings, app.state.jobs)
+        opened = await renew_subscriptions(
+            session, app.state.payment_gateway, app.state.settings, app.state.jobs
+        )
         assert opened >= 2
     async with app.state.database.transaction() as session:  # a second run opens nothing new for them
         await renew_subscriptions(session, app.state.payment_gateway, app.state.settings, app.state.jobs)
@@ -354,11 +370,13 @@ async def test_renewal_paid_extends_and_unpaid_falls_back_to_free(client, app, a
     notes = (await client.get("/api/v1/notifications", headers=user_a.headers)).json()["data"]["items"]
     assert any(n["title"] == f"Renew your {plan['name']} plan" for n in notes)
     # A pays the renewal: the period is extended by 30 days from its old end.
+    assert renewal_a[0].checkout_url and renewal_b[0].checkout_url
     assert (await client.post(f"{pay_path(renewal_a[0].checkout_url)}/complete")).status_code == 200
     # B's renewal checkout lapses.
     assert (await client.post(f"{pay_path(renewal_b[0].checkout_url)}/cancel")).status_code == 200
     await drain(app)
     row_a = await subscription_row(app, subs[user_a.id]["id"])
+    assert row_a.end_date is not None
     assert abs((row_a.end_date - soon) - timedelta(days=30)) < timedelta(seconds=1)
     assert row_a.renewal_charge_id is None
     async with app.state.database.transaction() as session:
@@ -392,7 +410,9 @@ async def test_the_offline_checkout_expiry_job_lapses_pending_checkouts(client, 
     sub = await subscribe(client, user_a, plan["id"])
     async with app.state.database.transaction() as session:
         await session.execute(
-            update(Charge).where(Charge.reference_id == sub["id"]).values(expires_at=utcnow() - timedelta(minutes=1))
+            update(Charge)
+            .where(Charge.reference_id == sub["id"])
+            .values(expires_at=utcnow() - timedelta(minutes=1))
         )
     assert await expire_offline_checkouts_job(app.state.jobs.context) >= 1
     await drain(app)

@@ -103,7 +103,10 @@ def created_session(request: httpx.Request) -> httpx.Response:
             "currency": form["line_items[0][price_data][currency]"][0],
             "client_reference_id": form["client_reference_id"][0],
             "expires_at": int(form["expires_at"][0]),
-            "metadata": {"charge_id": form["metadata[charge_id]"][0], "reference": form["metadata[reference]"][0]},
+            "metadata": {
+                "charge_id": form["metadata[charge_id]"][0],
+                "reference": form["metadata[reference]"][0],
+            },
             "mode": "payment",
             "payment_intent": None,
             "payment_status": "unpaid",
@@ -142,10 +145,14 @@ async def test_checkout_session_request_and_paid_webhook_activate_the_plan(strip
     assert form["line_items[0][price_data][currency]"] == ["usd"]
     assert int(form["expires_at"][0]) == int(charge.expires_at.timestamp())
     assert form["payment_intent_data[metadata][charge_id]"] == [str(charge.id)]
-    assert ctx["sub"]["status"] == "pending" and ctx["sub"]["payment_url"].startswith("https://checkout.stripe.com/")
+    assert ctx["sub"]["status"] == "pending" and ctx["sub"]["payment_url"].startswith(
+        "https://checkout.stripe.com/"
+    )
     assert await flows_limit(app, user) == 2
     reference = f"plan_subscription:{ctx['sub']['id']}"
-    body = event("checkout.session.completed", session_object(str(charge.id), reference, id=charge.session_id))
+    body = event(
+        "checkout.session.completed", session_object(str(charge.id), reference, id=charge.session_id)
+    )
     answer = await post_event(client, body)
     assert answer.status_code == 200, answer.text
     assert answer.json()["data"]["type"] == "checkout_completed"
@@ -182,7 +189,9 @@ async def test_duplicate_event_id_is_handled_once(stripe_app):
     with respx.mock() as mock:
         ctx, charge = await start(app, client, admin, user, mock)
     reference = f"plan_subscription:{ctx['sub']['id']}"
-    body = event("checkout.session.completed", session_object(str(charge.id), reference), event_id="evt_dup_1")
+    body = event(
+        "checkout.session.completed", session_object(str(charge.id), reference), event_id="evt_dup_1"
+    )
     first, second = await post_event(client, body), await post_event(client, body)
     await drain(app)
     assert (first.json()["data"]["duplicate"], second.json()["data"]["duplicate"]) == (False, True)
@@ -264,7 +273,10 @@ async def test_admin_refund_calls_the_refunds_api(stripe_app):
             f"{CHARGES}/{charge.id}/refunds", json={"amount": "10.00"}, headers=admin.headers
         )
     assert answer.status_code == 201, answer.text
-    assert parse_qs(route.calls.last.request.content.decode()) == {"payment_intent": [intent], "amount": ["1000"]}
+    assert parse_qs(route.calls.last.request.content.decode()) == {
+        "payment_intent": [intent],
+        "amount": ["1000"],
+    }
     assert answer.json()["data"]["provider_refund_id"] == "re_1Nispe2eZvKYlo2Cd31jOCgZ"
     assert answer.json()["data"]["charge"]["status"] == "partially_refunded"
     # Stripe's charge.refunded webhook for the same refund counts it once.
@@ -305,7 +317,10 @@ async def test_stripe_refusing_the_checkout_is_503_and_leaves_nothing(stripe_app
 async def test_connect_transfer_payout_and_manual_without_an_account(settings):
     gateway = StripeGateway.from_settings(
         settings.model_copy(
-            update={"STRIPE_SECRET_KEY": _secret("sk_test_51Example"), "STRIPE_WEBHOOK_SECRET": _secret(SECRET)}
+            update={
+                "STRIPE_SECRET_KEY": _secret("sk_test_51Example"),
+                "STRIPE_WEBHOOK_SECRET": _secret(SECRET),
+            }
         )
     )
     with respx.mock(assert_all_called=True) as mock:
@@ -330,7 +345,9 @@ async def test_connect_transfer_payout_and_manual_without_an_account(settings):
         "currency": ["usd"],
         "destination": ["acct_1MTfjCQ9PRzxEwkZ"],
     }
-    manual = await gateway.payout(amount_minor=400, currency="USD", destination=None, idempotency_key="payout-2")
+    manual = await gateway.payout(
+        amount_minor=400, currency="USD", destination=None, idempotency_key="payout-2"
+    )
     assert manual.status == "manual" and manual.transfer_id is None
 
 

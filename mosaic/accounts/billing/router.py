@@ -230,7 +230,8 @@ PAGE = """<!doctype html>
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1b1b1f}}
 .card{{border:1px solid #ddd;border-radius:12px;padding:1.5rem}}.amount{{font-size:2rem;font-weight:600}}
 .muted{{color:#666}}form{{display:inline}}button{{font-size:1rem;padding:.6rem 1.4rem;border-radius:8px;
-border:1px solid #888;margin-right:.5rem;cursor:pointer}}button.pay{{background:#1f6feb;color:#fff;border:0}}</style>
+border:1px solid #888;margin-right:.5rem;cursor:pointer}}
+button.pay{{background:#1f6feb;color:#fff;border:0}}</style>
 </head><body><main class="card"><p class="muted">Mosaic test checkout (offline gateway: no money moves)</p>
 <h1>{title}</h1>{content}</main></body></html>"""
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.billing.models import Charge, ChargeRefund
@@ -52,6 +52,12 @@ from mosaic.providers.payments.offline import OfflineGateway
 
 logger = logging.getLogger("mosaic.billing")
 
+# How a checkout ends unpaid, by the event that says so.
+LAPSED_STATES = {
+    EventType.CHECKOUT_EXPIRED: "expired",
+    EventType.CHECKOUT_CANCELLED: "cancelled",
+    EventType.PAYMENT_FAILED: "failed",
+}
 # Statuses a charge can be in; `paid` and the refunded ones mean money was captured.
 CAPTURED = frozenset({"paid", "partially_refunded", "refunded"})
 
@@ -242,21 +248,24 @@ async def find_charge(session: AsyncSession, gateway: str, event: PaymentEvent) 
             found = await session.get(Charge, charge_id, with_for_update=True)
             if found is not None and found.gateway == gateway:
                 return found
-    keys = [
-        column == value
-        for column, value in (
-            (Charge.session_id, event.session_id),
-            (Charge.order_id, event.order_id),
-            (Charge.payment_id, event.payment_id),
-        )
-        if value
-    ]
-    if not keys:
-        return None
-    result = await session.execute(
-        select(Charge).where(Charge.gateway == gateway, or_(*keys)).limit(1).with_for_update()
-    )
-    return result.scalar_one_or_none()
+    # Most specific first: a session or order names one checkout, a payment id only once captured.
+    for column, value in (
+        (Charge.session_id, event.session_id),
+        (Charge.order_id, event.order_id),
+        (Charge.payment_id, event.payment_id),
+    ):
+        if value:
+            found = (
+                await session.execute(
+                    select(Charge)
+                    .where(Charge.gateway == gateway, column == value)
+                    .limit(1)
+                    .with_for_update()
+                )
+            ).scalar_one_or_none()
+            if found is not None:
+                return found
+    return None
 
 
 async def _record_refund(
@@ -304,13 +313,8 @@ async def apply_event(session: AsyncSession, charge: Charge, event: PaymentEvent
             await _record_refund(session, charge, event.refund_id, event.amount_minor or 0, "succeeded")
         if event.refunded_minor is not None:
             charge.refunded_minor = min(charge.amount_minor, max(charge.refunded_minor, event.refunded_minor))
-    elif event.type in (EventType.CHECKOUT_EXPIRED, EventType.CHECKOUT_CANCELLED, EventType.PAYMENT_FAILED):
-        if charge.checkout_state == "open":
-            charge.checkout_state = {
-                EventType.CHECKOUT_EXPIRED: "expired",
-                EventType.CHECKOUT_CANCELLED: "cancelled",
-                EventType.PAYMENT_FAILED: "failed",
-            }[event.type]
+    elif event.type in LAPSED_STATES and charge.checkout_state == "open":
+        charge.checkout_state = LAPSED_STATES[event.type]
     charge.status = status_of(charge)
     await session.flush()
 

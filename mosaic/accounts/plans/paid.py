@@ -176,7 +176,8 @@ async def renew_subscriptions(
             session,
             user,
             f"Renew your {plan.name} plan",
-            f"Your {plan.name} plan ends on {subscription.end_date:%Y-%m-%d}. Pay the next period to keep it.",
+            f"Your {plan.name} plan ends on {subscription.end_date:%Y-%m-%d}. "
+            "Pay the next period to keep it.",
             category="billing",
             email=True,
             jobs=jobs,
