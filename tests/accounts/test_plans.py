@@ -86,7 +86,7 @@ async def test_new_user_starts_on_the_free_plan(client, user_a: Account):
 
 
 async def test_subscribing_ends_the_previous_plan(client, admin: Account, user_a: Account):
-    """A free plan starts at once (paid plans wait for their payment: tests/accounts/test_billing_offline.py)."""
+    """A free plan starts at once (paid ones wait for their payment: test_billing_offline.py)."""
     plan = (await client.post(PLANS, json=plan_body(price="0.00"), headers=admin.headers)).json()["data"]
     response = await client.post(MINE, json={"plan_id": plan["id"]}, headers=user_a.headers)
     assert response.status_code == 201
