@@ -121,8 +121,12 @@ def charge_out(charge: Charge) -> ChargeOut:
 @public
 async def receive_webhook(
     provider: Annotated[
-        Literal["offline", "stripe", "square"],
-        Path(description="The gateway that sent the event: `offline`, `stripe` or `square`."),
+        str,
+        Path(
+            max_length=64,
+            description="The sending gateway (the configured one): `offline`, `stripe` or `square`.",
+            examples=["stripe"],
+        ),
     ],
     request: Request,
     session: SessionDep,
@@ -134,7 +138,10 @@ async def receive_webhook(
     body = await request.body()
     event, outcome = await service.receive_webhook(session, jobs, gateway, body, dict(request.headers))
     ack = WebhookAck(
-        provider=provider, event_id=event.event_id, type=event.type.value, duplicate=outcome == "duplicate"
+        provider=gateway.name,
+        event_id=event.event_id,
+        type=event.type.value,
+        duplicate=outcome == "duplicate",
     )
     return ok(ack, "Event already received" if ack.duplicate else "Event received")
 
