@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,6 +56,36 @@ def startup_banner(settings: Settings, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
+def scale_out_problem(settings: Settings, workers: int) -> str | None:
+    """Why `workers` processes would be wrong with these settings (one line), or None.
+
+    Without Redis the cache, the rate-limit windows and the principal generations live in each
+    process: N workers would allow N times the rate limit and keep serving a revoked token in the
+    others. Jobs and schedules are fine in-process (the schedule lease is a database row), and
+    so is SQLite (one file, shared).
+    """
+    if workers > 1 and not settings.REDIS_URL:
+        return (
+            f"--workers {workers} needs REDIS_URL: without it the cache and rate limits are per "
+            "process (limits would multiply and a logout would not reach the other workers); "
+            "set REDIS_URL or serve with one worker"
+        )
+    return None
+
+
+def multiprocess_environment(settings: Settings, workers: int) -> dict[str, str]:
+    """What gunicorn's workers inherit: a fresh shared Prometheus directory and, when several
+    processes append to one log file, rotation left to the OS (see `LOG_FILE_ROTATION`)."""
+    metrics_dir = Path(settings.PROMETHEUS_MULTIPROC_DIR or "var/prometheus-multiproc").resolve()
+    if metrics_dir.exists():
+        shutil.rmtree(metrics_dir)  # samples of a previous run would be summed in
+    metrics_dir.mkdir(parents=True)
+    environment = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    if workers > 1:
+        environment["LOG_FILE_ROTATION"] = "external"
+    return environment
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default: HOST).")] = None,
@@ -68,9 +99,14 @@ def serve(
     settings = get_settings()
     bind_host = host or settings.HOST
     bind_port = port or settings.PORT
+    problem = scale_out_problem(settings, workers)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(code=2)
     if workers > 0:
         argv = [
             sys.executable, "-m", "gunicorn", "mosaic.asgi:app",
+            "--config", "python:mosaic.gunicorn_conf",
             "--worker-class", "uvicorn_worker.UvicornWorker",
             "--workers", str(workers),
             "--bind", f"{bind_host}:{bind_port}",
@@ -80,6 +116,7 @@ def serve(
         ]  # fmt: skip
         for name, value in MALLOC_TUNING.items():
             os.environ.setdefault(name, value)
+        os.environ.update(multiprocess_environment(settings, workers))
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
     import uvicorn
 
@@ -206,8 +243,15 @@ def worker(
     pool: Annotated[str, typer.Option(help="prefork | solo | threads")] = "prefork",
     queue: Annotated[str | None, typer.Option(help="Queue to consume (default: CELERY_QUEUE).")] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+    hostname: Annotated[
+        str | None,
+        typer.Option(help="Node name (default celery@HOST); unique per worker on one broker and host."),
+    ] = None,
 ) -> None:
     """Run a Celery worker for the jobs (needs CELERY_BROKER_URL). SIGTERM lets running jobs finish."""
+    if pool == "prefork" and concurrency > 1:  # forked children share the log file: see serve
+        os.environ["LOG_FILE_ROTATION"] = "external"
+        get_settings.cache_clear()
     settings = get_settings()
     if not settings.CELERY_BROKER_URL:
         typer.echo("CELERY_BROKER_URL is not set: jobs run inside the API process", err=True)
@@ -225,6 +269,7 @@ def worker(
             f"--queues={queue or settings.CELERY_QUEUE}",
             "--without-gossip",
             "--without-mingle",
+            *([f"--hostname={hostname}"] if hostname else []),
         ]
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,6 @@ from mosaic.accounts.plans.limits import check_limit_counters
 from mosaic.accounts.rbac.service import sync_rbac
 from mosaic.apidocs.schema import install_openapi, operation_id
 from mosaic.core import domain as domain_registry
-from mosaic.core.cache import Cache, attach_invalidation, build_cache
 from mosaic.core.config import Settings, get_settings
 from mosaic.core.constraints import ConstraintErrors
 from mosaic.core.database import Base, Database
@@ -26,17 +26,19 @@ from mosaic.core.domain import Domain, LimitCounter
 from mosaic.core.errors import COMMON_ERROR_RESPONSES, install_error_handlers
 from mosaic.core.health import default_checks, metrics_router
 from mosaic.core.health import router as health_router
+from mosaic.core.inbox import handle_external_event
 from mosaic.core.jobs import JobContext, JobQueue, TaskRegistry, TaskSpec
 from mosaic.core.jobs.local import BackgroundJobsMiddleware, InProcessJobs
+from mosaic.core.jobs.schedule import domain_schedule, scheduled_tick
 from mosaic.core.logging import configure_logging
 from mosaic.core.middleware import RATE_LIMIT_EXEMPT_PREFIXES, RequestContextMiddleware
 from mosaic.core.ratelimit import RateLimiter
 from mosaic.core.security import configure_hashing
 from mosaic.providers.ai import close_shared_clients as close_ai_clients
-from mosaic.providers.email import EmailProvider, build_email_provider
 from mosaic.providers.email.tasks import send_email
 from mosaic.providers.identity import ExternalTokenVerifier
-from mosaic.providers.storage import LocalStorage, StorageProvider, build_storage
+from mosaic.providers.storage import LocalStorage
+from mosaic.services import build_services
 
 logger = logging.getLogger("mosaic")
 
@@ -51,10 +53,12 @@ def load_domains(settings: Settings) -> list[Domain]:
 def import_all_models() -> None:
     """Import every domain so its models join `Base.metadata` (Alembic sees all tables, on or off)."""
     domain_registry.import_all_domains()
+    importlib.import_module("mosaic.legacy.models")  # legacy_ids, written by `legacy import-mongo`
 
 
-# Jobs of the platform services `create_app` builds (not of a domain): every email goes through one.
-PLATFORM_JOBS: tuple[TaskSpec, ...] = (send_email,)
+# Jobs of the platform itself (not of a domain): every email, every schedule tick and every
+# external event goes through one of these.
+PLATFORM_JOBS: tuple[TaskSpec, ...] = (send_email, scheduled_tick, handle_external_event)
 
 
 def build_task_registry(domains: list[Domain]) -> TaskRegistry:
@@ -91,31 +95,13 @@ async def seed_domains(database: Database, settings: Settings, domains: list[Dom
 def build_jobs(settings: Settings, domains: list[Domain], tasks: TaskRegistry | None = None) -> JobQueue:
     """Celery when a broker is configured (with an in-process fallback), in-process otherwise."""
     tasks = tasks if tasks is not None else build_task_registry(domains)
-    schedule = [item for domain in domains for item in domain.scheduled_jobs]
+    schedule = domain_schedule(domains)
     if not settings.CELERY_BROKER_URL:
         return InProcessJobs(tasks, schedule=schedule)
     from mosaic.core.jobs.celery_runner import CeleryJobs, build_celery
 
     fallback = InProcessJobs(tasks, run_schedule=False)  # beat owns the schedule
     return CeleryJobs(build_celery(settings), settings.CELERY_QUEUE, tasks=tasks, fallback=fallback)
-
-
-def build_job_context(
-    settings: Settings,
-    database: Database,
-    cache: Cache,
-    jobs: JobQueue | None,
-    email: EmailProvider,
-    storage: StorageProvider,
-) -> JobContext:
-    """The services a job may use; the same builder serves the API process and `mosaic worker`."""
-    return JobContext(
-        settings=settings,
-        database=database,
-        cache=cache,
-        jobs=jobs,
-        services={"email": email, "storage": storage},
-    )
 
 
 def _bind_in_process(jobs: JobQueue, context: JobContext) -> None:
@@ -147,15 +133,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings)
     configure_hashing(settings.PASSWORD_HASH_CONCURRENCY)
     domains = load_domains(settings)
-    database = Database(settings)
-    cache = build_cache(settings)
-    attach_invalidation(database, cache)
+    services = build_services(settings, domains)  # the same builder as `mosaic worker`'s
+    database, cache, email, storage = services.database, services.cache, services.email, services.storage
     limiter = RateLimiter(settings, identify=identify_request)
-    email = build_email_provider(settings)
-    storage = build_storage(settings)
     tasks = build_task_registry(domains)
     jobs = build_jobs(settings, domains, tasks)
-    _bind_in_process(jobs, build_job_context(settings, database, cache, jobs, email, storage))
+    _bind_in_process(jobs, services.job_context(jobs, domain_schedule(domains), tasks))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -176,8 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 except Exception:  # one failing hook must not keep the others from closing
                     logger.exception("shutdown hook of domain %s failed", domain.name)
         await limiter.close()
-        await cache.close()
-        await database.dispose()
+        await services.close()
 
     # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
     app = FastAPIOffline(
@@ -201,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = limiter
     app.state.jobs = jobs
     app.state.tasks = tasks
+    app.state.inbox = services.inbox
     app.state.limit_counters = limit_counters(domains)
     app.state.storage = storage
     app.state.external_verifier = (

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from mosaic.accounts.auth.router import router as auth_router
 from mosaic.accounts.billing.jobs import EXPIRE_CHECKOUTS, expire_offline_checkouts_job
 from mosaic.accounts.billing.router import WEBHOOK_PREFIX, charges_router, pay_router, webhooks_router
+from mosaic.accounts.billing.service import handle_payment_event
 from mosaic.accounts.notifications.router import router as notifications_router
 from mosaic.accounts.plans.jobs import (
     EXPIRE_SUBSCRIPTIONS,
@@ -19,8 +20,7 @@ from mosaic.accounts.seed import seed
 from mosaic.accounts.settings.router import router as settings_router
 from mosaic.accounts.users.router import router as users_router
 from mosaic.core.domain import Domain, PermissionSpec, ScheduledJob
-from mosaic.core.inbox import handle_external_event
-from mosaic.providers.payments import build_payment_gateway
+from mosaic.providers.payments import PROVIDERS, build_payment_gateway
 
 _CRUD = {
     "users": "users",
@@ -69,21 +69,17 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"superadmin": ["*"], "admin": ADMIN_PERMISSIONS, "user": []},
     seed=seed,
-    # `handle_external_event` runs billing's webhook events (the inbox's job; declaring it twice is fine).
-    jobs=(
-        expire_subscriptions_job,
-        renew_subscriptions_job,
-        expire_offline_checkouts_job,
-        handle_external_event,
-    ),
+    jobs=(expire_subscriptions_job, renew_subscriptions_job, expire_offline_checkouts_job),
     scheduled_jobs=(
-        ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, every_seconds=3600),
-        ScheduledJob("renew-subscriptions", RENEW_SUBSCRIPTIONS, every_seconds=3600),
-        ScheduledJob("expire-offline-checkouts", EXPIRE_CHECKOUTS, every_seconds=300),
+        ScheduledJob("expire-subscriptions", EXPIRE_SUBSCRIPTIONS, cron="0 * * * *"),
+        ScheduledJob("renew-subscriptions", RENEW_SUBSCRIPTIONS, cron="30 * * * *"),
+        ScheduledJob("expire-offline-checkouts", EXPIRE_CHECKOUTS, cron="*/5 * * * *"),
     ),
     # Providers retry webhooks in bursts; throttling them would only delay the payment.
     rate_limit_exempt=(f"/api/v1{WEBHOOK_PREFIX}",),
     on_startup=(start_billing,),
+    # Every gateway's verified events go through the core inbox to billing's one handler.
+    inbox_handlers={provider: handle_payment_event for provider in PROVIDERS},
     payment_handlers={REFERENCE_KIND: on_plan_payment},
     # The services check these first; the constraints answer the same way when a race wins.
     constraint_errors={

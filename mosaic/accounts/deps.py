@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 import uuid
-import weakref
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -25,7 +24,7 @@ from mosaic.accounts.rbac.service import ADMIN, SUPERADMIN, role_permission_name
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.service import user_for_external_identity
 from mosaic.core.access import OWNER, PERMISSION, mark
-from mosaic.core.cache import cache_key, get_or_set, on_local_invalidation, request_cache
+from mosaic.core.cache import Cache, Stamp, cache_key, entity_tag, get_or_set, request_cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database
 from mosaic.core.errors import Forbidden, Unauthorized
@@ -66,44 +65,71 @@ def _usable(user: User | None) -> User:
     return user
 
 
-# Tables whose change may alter who a token belongs to or what it may do.
-_AUTH_TABLES = frozenset({"users", "roles", "permissions", "role_permissions", "revoked_access_tokens"})
+# Collections whose change may alter what any token may do (rare admin writes).
+_RBAC_TAGS = ("roles", "permissions", "role_permissions")
+
+
+def principal_tags(user_id: object, jti: str | None) -> tuple[str, ...]:
+    """What a cached principal depends on: its user's row, its token's revocation, the RBAC tables."""
+    tags = [entity_tag("users", user_id), *_RBAC_TAGS]
+    if jti is not None:
+        tags.append(entity_tag("revoked_access_tokens", jti))
+    return tuple(tags)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPrincipal:
+    expires_at: float
+    principal: Principal
+    # The generations of the principal's tags read before it was loaded (None: unknown).
+    stamp: Stamp | None
 
 
 class PrincipalCache:
-    """Verified principals by token id, for `AUTH_CACHE_TTL_SECONDS`.
+    """Verified principals by token id, for at most `AUTH_CACHE_TTL_SECONDS`.
 
-    The hot path of every authenticated request: a hit costs no database round trip at all.
-    Any commit in this process that writes users, roles, permissions or revoked tokens clears
-    it at once (logout, deactivation, role and password changes apply on the next request);
-    other processes see such changes within the TTL. The cached `User` is detached and shared:
-    read it, never mutate it — code that changes the user loads it with `load_current_user`.
+    The hot path of every authenticated request. An entry is served only while the shared
+    cache's generations of its tags (`principal_tags`) are those read before it was loaded, so
+    a logout, deactivation, role or password change committed by *any* process applies on the
+    next request everywhere: with Redis that check is one MGET per request (no database work);
+    with the in-process cache it is a dict lookup. When Redis is unreachable the generations are
+    unknown and every request loads the principal from the database (slower, never stale).
+    The cached `User` is detached and shared: read it, never mutate it — code that changes the
+    user loads it with `load_current_user`.
     """
 
-    _all: ClassVar[weakref.WeakSet[PrincipalCache]] = weakref.WeakSet()
     MAX_ENTRIES = 10_000
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._entries: dict[str, CachedPrincipal] = {}
         self._claims: dict[str, tuple[float, dict[str, Any]]] = {}
-        PrincipalCache._all.add(self)
 
-    def get(self, key: str) -> Principal | None:
+    def get(self, key: str) -> CachedPrincipal | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry[0] < time.monotonic():
+        if entry.expires_at < time.monotonic():
             self._entries.pop(key, None)
             return None
-        return entry[1]
+        return entry
 
-    def put(self, key: str, principal: Principal) -> None:
-        if self.ttl <= 0:
+    async def fresh(self, key: str, shared: Cache | None) -> Principal | None:
+        """The entry of `key` if no tag it depends on was invalidated since it was loaded."""
+        entry = self.get(key)
+        if entry is None or entry.stamp is None or shared is None:
+            return None
+        if await shared.stamp(entry.stamp.tags) != entry.stamp:
+            self._entries.pop(key, None)
+            return None
+        return entry.principal
+
+    def put(self, key: str, principal: Principal, stamp: Stamp | None) -> None:
+        if self.ttl <= 0 or stamp is None:
             return
         if len(self._entries) >= self.MAX_ENTRIES:
             self._entries.clear()
-        self._entries[key] = (time.monotonic() + self.ttl, principal)
+        self._entries[key] = CachedPrincipal(time.monotonic() + self.ttl, principal, stamp)
 
     def clear(self) -> None:
         self._entries.clear()
@@ -122,14 +148,26 @@ class PrincipalCache:
             self._claims.clear()
         self._claims[token] = (time.monotonic() + self.ttl, claims)
 
-    @classmethod
-    def invalidate_all(cls, tables: set[str]) -> None:
-        if tables & _AUTH_TABLES:
-            for cache in list(cls._all):
-                cache.clear()
+
+_FRESH_STATE = "fresh_principal"
 
 
-on_local_invalidation(PrincipalCache.invalidate_all)
+async def fresh_principal(request: Request, jti: str) -> Principal | None:
+    """The cached principal of `jti` if still current, checked once per request: the rate
+    limiter (before routing) and authentication (in the route) share one generation check."""
+    known = getattr(request.state, _FRESH_STATE, None)
+    if known is not None and known[0] == jti:
+        principal: Principal = known[1]
+        return principal
+    cached = await principal_cache(request).fresh(jti, request_cache(request))
+    if cached is not None:
+        setattr(request.state, _FRESH_STATE, (jti, cached))
+    return cached
+
+
+async def _stamp(request: Request, tags: tuple[str, ...]) -> Stamp | None:
+    shared = request_cache(request)
+    return None if shared is None else await shared.stamp(tags)
 
 
 def principal_cache(request: Request) -> PrincipalCache:
@@ -171,9 +209,10 @@ async def _local_principal(request: Request, settings: Settings, token: str) -> 
     except (TokenError, ValueError) as exc:
         raise Unauthorized(INVALID_TOKEN) from exc
     cache = principal_cache(request)
-    cached = cache.get(claims["jti"])
+    cached = await fresh_principal(request, claims["jti"])
     if cached is not None:
         return cached
+    stamp = await _stamp(request, principal_tags(user_id, claims["jti"]))
     # Loaded in a session of its own, closed before the endpoint runs: the cached objects must
     # not belong to the request's session, whose rollback would expire them under other requests.
     revoked = exists().where(RevokedAccessToken.jti == claims["jti"]).correlate(None)
@@ -192,14 +231,14 @@ async def _local_principal(request: Request, settings: Settings, token: str) -> 
         if claims.get("ver") != user.token_version:
             raise Unauthorized(INVALID_TOKEN)
         principal = Principal(user, await role_permission_names(own, user.role), claims)
-    cache.put(claims["jti"], principal)
+    cache.put(claims["jti"], principal, stamp)
     return principal
 
 
 async def _external_principal(request: Request, verifier: ExternalTokenVerifier, token: str) -> Principal:
     cache = principal_cache(request)
     key = "ext:" + sha256_hex(token)
-    cached = cache.get(key)
+    cached = await cache.fresh(key, request_cache(request))
     if cached is not None and cached.claims.get("exp", 0) > time.time():
         return cached
     try:
@@ -211,7 +250,9 @@ async def _external_principal(request: Request, verifier: ExternalTokenVerifier,
     async with database.transaction() as own:
         user = _usable(await user_for_external_identity(own, claims))
         principal = Principal(user, await role_permission_names(own, user.role), claims, external=True)
-    cache.put(key, principal)
+    # Stamped after the load (the user id is known only then): a change in that short window
+    # waits for the TTL.
+    cache.put(key, principal, await _stamp(request, principal_tags(user.id, None)))
     return principal
 
 
@@ -276,7 +317,7 @@ class require_permission:  # noqa: N801 - used like a function: Depends(require_
 
 # -- who is calling, for the rate limiter ------------------------------------------------------
 async def _is_admin(request: Request, user_id: uuid.UUID) -> bool:
-    """The role of `user_id`, through the shared cache (invalidated by any write to users/roles)."""
+    """The role of `user_id`, through the shared cache (invalidated by a write to this user or the roles)."""
 
     async def load() -> bool:
         database = request.app.state.database
@@ -291,7 +332,7 @@ async def _is_admin(request: Request, user_id: uuid.UUID) -> bool:
         return row is not None and row[0] in (SUPERADMIN, ADMIN)
 
     key = cache_key("users", "rate_identity", user_id=user_id)
-    return await get_or_set(request_cache(request), key, load, tags=["users", "roles"])
+    return await get_or_set(request_cache(request), key, load, tags=[entity_tag("users", user_id), "roles"])
 
 
 async def identify_request(request: Request) -> Identity | None:
@@ -320,7 +361,7 @@ async def identify_request(request: Request) -> Identity | None:
         user_id = uuid.UUID(claims["sub"])
     except (TokenError, ValueError, KeyError):
         return None
-    cached = principal_cache(request).get(claims["jti"])
-    if cached is not None:  # verified recently: no cache round trip for the admin flag either
+    cached = await fresh_principal(request, claims["jti"])
+    if cached is not None:  # verified and still current: no other lookup for the admin flag
         return Identity(f"user:{user_id}", is_admin=cached.is_admin)
     return Identity(f"user:{user_id}", is_admin=await _is_admin(request, user_id))

@@ -283,6 +283,15 @@ def doc_files(folder: Path) -> list[Path]:
 
 def parse_folder(*folders: Path) -> list[EndpointDoc]:
     """All documents of the folders, checked together: one method + path may appear only once."""
+    docs, problems = parse_documents(*folders)
+    if problems:
+        raise DocsError(problems)
+    return docs
+
+
+def parse_documents(*folders: Path) -> tuple[list[EndpointDoc], list[Problem]]:
+    """The documents that parse and the problems of those that do not (a duplicate included);
+    for readers that serve what they can, such as the mock server."""
     docs: list[EndpointDoc] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, str], Path] = {}
@@ -306,6 +315,4 @@ def parse_folder(*folders: Path) -> list[EndpointDoc]:
                 continue
             seen[doc.key] = path
             docs.append(doc)
-    if problems:
-        raise DocsError(problems)
-    return docs
+    return docs, problems

@@ -151,6 +151,12 @@ class Settings(BaseSettings):
     LOG_LEVEL: LogLevel = "INFO"
     LOG_FORMAT: Literal["auto", "json", "text"] = "auto"
     LOG_FILE_PATH: str = "logs/app.log"
+    # "daily": this process rotates the file at midnight UTC (one process writes it). "external":
+    # append only and reopen when the file is moved (logrotate), for several processes writing one
+    # file; `mosaic serve --workers N` and a prefork `mosaic worker` choose it for their children.
+    LOG_FILE_ROTATION: Literal["daily", "external"] = "daily"
+    # Where gunicorn workers share their Prometheus samples (set by `mosaic serve --workers N`).
+    PROMETHEUS_MULTIPROC_DIR: str | None = None
 
     # CORS
     CORS_ORIGINS: CsvList = Field(default_factory=lambda: ["http://localhost:3000", "http://localhost:5173"])

@@ -18,8 +18,10 @@ import importlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from croniter import croniter
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,7 @@ from mosaic.core.jobs import TaskSpec
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from mosaic.core.inbox import InboxHandler
     from mosaic.core.secretbox import EncryptedColumn
 
 SeedFunction = Callable[[AsyncSession, Settings], Awaitable[None]]
@@ -65,11 +68,33 @@ class PermissionSpec:
 
 @dataclass(frozen=True, slots=True)
 class ScheduledJob:
-    """A periodic job: `task` is the registered job name, run every `every_seconds`."""
+    """A periodic job: the registered job `task` runs at every tick of `cron` (five fields, UTC).
+
+    `ScheduledJob("expire-holds", "booking.expire_holds", "* * * * *")` runs each minute,
+    `"0 * * * *"` hourly, `"0 6 * * *"` daily at 06:00, `"0 3 * * 1"` on Mondays at 03:00.
+    Each tick runs once across all processes (a lease row, `mosaic.core.jobs.schedule`); a run
+    still going after `timeout_seconds` is presumed dead and no longer blocks later ticks.
+    """
 
     name: str
     task: str
-    every_seconds: float
+    cron: str
+    timeout_seconds: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if len(self.cron.split()) != 5 or not croniter.is_valid(self.cron):
+            raise ValueError(f"schedule {self.name!r}: {self.cron!r} is not a five-field cron expression")
+
+    def next_tick(self, after: datetime) -> datetime:
+        """The first tick strictly after `after` (timezone-aware UTC)."""
+        tick: datetime = croniter(self.cron, after.astimezone(UTC)).get_next(datetime)
+        return tick
+
+    def last_tick(self, at: datetime) -> datetime:
+        """The latest tick at or before `at`: the one a run started at `at` belongs to."""
+        start = at.astimezone(UTC).replace(microsecond=0) + timedelta(seconds=1)
+        tick: datetime = croniter(self.cron, start).get_prev(datetime)
+        return tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +115,9 @@ class Domain:
     rate_limit_exempt: Sequence[str] = ()
     # Secret-box columns `mosaic rotate-keys` re-seals under the newest key.
     encrypted_columns: Sequence[EncryptedColumn] = ()
+    # External-event handlers by provider (`core/inbox.py`): webhooks recorded for that provider
+    # are handled by it, once each, after commit.
+    inbox_handlers: Mapping[str, InboxHandler] = field(default_factory=dict)
     on_startup: Sequence[LifespanHook] = ()
     on_shutdown: Sequence[LifespanHook] = ()
     # Payment reference kind -> what to do when one of its charges is paid, refunded or lapses.

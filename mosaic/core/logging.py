@@ -12,7 +12,7 @@ import logging
 import re
 import sys
 from contextvars import ContextVar
-from logging.handlers import TimedRotatingFileHandler
+from logging.handlers import TimedRotatingFileHandler, WatchedFileHandler
 from pathlib import Path
 from typing import Any
 
@@ -151,9 +151,16 @@ def configure_logging(settings: Settings) -> None:
     if settings.LOG_FILE_PATH:
         path = Path(settings.LOG_FILE_PATH)
         path.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = TimedRotatingFileHandler(
-            path, when="midnight", backupCount=14, encoding="utf-8", utc=True, delay=True
-        )
+        file_handler: logging.Handler
+        if settings.LOG_FILE_ROTATION == "external":
+            # Several processes append to one file: none may rename it under the others (each
+            # would rotate at midnight and lose the others' lines), so the OS rotates it and
+            # every process reopens the new file on its next line.
+            file_handler = WatchedFileHandler(path, encoding="utf-8", delay=True)
+        else:
+            file_handler = TimedRotatingFileHandler(
+                path, when="midnight", backupCount=14, encoding="utf-8", utc=True, delay=True
+            )
         root.addHandler(build_handler(file_handler, settings.json_logs))
     # uvicorn's own access log would duplicate ours (which carries the request id and user).
     logging.getLogger("uvicorn.access").handlers.clear()

@@ -16,12 +16,56 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mosaic.legacy.model import ANY_METHOD, Inventory, LegacyRoute, ScanWarning, join_paths, normalise_express
-from mosaic.legacy.syntax import Node, line, parse, source_files, string_value, text
+from mosaic.legacy.model import (
+    ANY_METHOD,
+    BodyField,
+    Inventory,
+    LegacyRoute,
+    Progress,
+    ScanWarning,
+    join_paths,
+    normalise_express,
+)
+from mosaic.legacy.syntax import (
+    MAX_LITERAL_ITEMS,
+    MAX_NESTING,
+    Node,
+    TooDeep,
+    iter_children,
+    line,
+    read_tree,
+    snippet,
+    source_files,
+    string_value,
+    text,
+)
 
 logger = logging.getLogger("mosaic.legacy")
 
 METHODS = ("get", "post", "put", "patch", "delete", "options", "head", "all")
+SUCCESS_STATUS = re.compile(r"\.(?:status|sendStatus)\(\s*(2\d\d)\s*\)")
+# express-validator / Joi chain methods -> the documented field type
+CHAIN_TYPES = {
+    "isEmail": "string(email)",
+    "email": "string(email)",
+    "isUUID": "string(uuid)",
+    "uuid": "string(uuid)",
+    "isISO8601": "string(date-time)",
+    "isDate": "string(date-time)",
+    "isInt": "integer",
+    "integer": "integer",
+    "isNumeric": "number",
+    "isFloat": "number",
+    "number": "number",
+    "isBoolean": "boolean",
+    "boolean": "boolean",
+    "isArray": "array",
+    "array": "array",
+    "isObject": "object",
+    "object": "object",
+    "isString": "string",
+    "string": "string",
+}
 SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx")
 MAX_CALL_DEPTH = 12
 
@@ -63,6 +107,30 @@ class Function:
     node: Node
     module: Module
     scope: Scope
+    this: Any = None  # the instance a class method is bound to
+
+
+@dataclass(eq=False)
+class ClassValue:
+    """A class declaration: `new` runs its field initialisers and constructor on an `Instance`."""
+
+    name: str
+    node: Node
+    module: Module
+    scope: Scope
+    base: Any = None
+
+
+class Instance(dict[str, Any]):
+    """An object made by `new`: fields and bound methods by name (`this.router`, `this.init`)."""
+
+    def __init__(self, cls: ClassValue) -> None:
+        super().__init__()
+        self.cls = cls
+
+
+class JSMap(list[list[Any]]):
+    """`new Map([[k, v], ...])`: iterates as [key, value] pairs; `forEach` passes (value, key)."""
 
 
 class Scope:
@@ -100,13 +168,15 @@ class Module:
 
 
 class ExpressScanner:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, progress: Progress | None = None) -> None:
         self.root = root
         self.base = root if root.is_dir() else root.parent
         self.modules: dict[Path, Module] = {}
         self.routers: list[Router] = []
         self.warnings: list[ScanWarning] = []
         self.depth = 0
+        self.nesting = 0
+        self.progress = progress
 
     # -- modules ------------------------------------------------------------------------------
 
@@ -135,7 +205,11 @@ class ExpressScanner:
         module.scope.set("module", {"exports": module.exports})
         module.scope.set("exports", module.exports)
         self.modules[path] = module
-        self.exec(parse(path), module, module.scope)
+        tree = read_tree(path, lambda at, message, skipped: self.warn(relative, at, message, skipped))
+        for statement in iter_children(tree) if tree is not None else iter(()):
+            self.top_level(statement, module)
+        if self.progress is not None:
+            self.progress(len(self.modules), sum(len(r.events) for r in self.routers))
         module_obj = module.scope.get("module")
         if isinstance(module_obj, dict) and module_obj.get("exports") is not module.exports:
             module.exports = module_obj["exports"]
@@ -157,14 +231,42 @@ class ExpressScanner:
         self.warn(module.relative, at, f"cannot resolve module {specifier!r}")
         return Unknown(specifier)
 
-    def warn(self, file: str, at: int, message: str) -> None:
-        self.warnings.append(ScanWarning(file, at, message))
+    def warn(self, file: str, at: int, message: str, skipped: bool = False) -> None:
+        self.warnings.append(ScanWarning(file, at, message, skipped))
+
+    def top_level(self, statement: Node, module: Module) -> None:
+        """One statement of a module; one too deeply nested to read is skipped with a warning."""
+        nesting = self.nesting
+        try:
+            self.exec(statement, module, module.scope)
+        except (TooDeep, RecursionError) as exc:
+            at = exc.line if isinstance(exc, TooDeep) else line(statement)
+            self.warn(
+                module.relative,
+                at,
+                f"expression nested too deeply (over {MAX_NESTING} levels); statement skipped",
+                True,
+            )
+        finally:
+            self.nesting = nesting
+
+    def deeper(self, node: Node) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise TooDeep(node)
 
     # -- statements ---------------------------------------------------------------------------
 
     def exec(self, node: Node | None, module: Module, scope: Scope) -> None:
         if node is None:
             return
+        self.deeper(node)
+        try:
+            self.exec_node(node, module, scope)
+        finally:
+            self.nesting -= 1
+
+    def exec_node(self, node: Node, module: Module, scope: Scope) -> None:
         kind = node.type
         if kind in {"lexical_declaration", "variable_declaration"}:
             for declarator in node.named_children:
@@ -181,7 +283,9 @@ class ExpressScanner:
             scope.set(text(name), Function(node, module, scope))
         elif kind == "for_in_statement":
             self.for_of(node, module, scope)
-        elif kind in {"class_declaration", "comment"}:
+        elif kind in {"class_declaration", "abstract_class_declaration"}:
+            scope.set(text(node.child_by_field_name("name")), self.class_value(node, module, scope))
+        elif kind == "comment":
             return
         elif kind == "expression_statement" or kind.endswith("expression"):
             for child in node.named_children if kind == "expression_statement" else [node]:
@@ -249,7 +353,11 @@ class ExpressScanner:
                 if name is not None and name.type == "identifier":
                     exports[text(name)] = scope.get(text(name))
             function_name = declaration.child_by_field_name("name")
-            if declaration.type == "function_declaration" and function_name is not None:
+            if (
+                declaration.type
+                in {"function_declaration", "class_declaration", "abstract_class_declaration"}
+                and function_name is not None
+            ):
                 exports[text(function_name)] = scope.get(text(function_name))
                 if any(child.type == "default" for child in node.children):
                     exports["default"] = exports[text(function_name)]
@@ -264,6 +372,8 @@ class ExpressScanner:
     def for_of(self, node: Node, module: Module, scope: Scope) -> None:
         right = self.eval(node.child_by_field_name("right"), module, scope)
         is_of = any(c.type == "of" or text(c) == "of" for c in node.children)
+        if not is_of and isinstance(right, dict) and not isinstance(right, Instance):
+            right, is_of = list(right), True  # for (const key in {...}): its keys
         if not isinstance(right, list) or not is_of:
             self.exec(node.child_by_field_name("body"), module, scope)  # routes inside still count
             return
@@ -286,7 +396,16 @@ class ExpressScanner:
     def eval(self, node: Node | None, module: Module, scope: Scope) -> Any:
         if node is None:
             return None
+        self.deeper(node)
+        try:
+            return self.eval_node(node, module, scope)
+        finally:
+            self.nesting -= 1
+
+    def eval_node(self, node: Node, module: Module, scope: Scope) -> Any:
         kind = node.type
+        if kind in {"array", "object"} and node.named_child_count > MAX_LITERAL_ITEMS:
+            return Unknown(snippet(node))  # a data literal, not route configuration
         if kind == "string":
             return string_value(node)
         if kind == "template_string":
@@ -295,6 +414,10 @@ class ExpressScanner:
             return text(node)
         if kind == "identifier":
             return scope.get(text(node))
+        if kind == "this":
+            return scope.get("this")
+        if kind in {"class", "class_expression"}:
+            return self.class_value(node, module, scope)
         if kind in {
             "parenthesized_expression",
             "await_expression",
@@ -306,7 +429,9 @@ class ExpressScanner:
         if kind == "binary_expression" and text(node.child_by_field_name("operator")) == "+":
             left = self.eval(node.child_by_field_name("left"), module, scope)
             right = self.eval(node.child_by_field_name("right"), module, scope)
-            return left + right if isinstance(left, str) and isinstance(right, str) else Unknown(text(node))
+            return (
+                left + right if isinstance(left, str) and isinstance(right, str) else Unknown(snippet(node))
+            )
         if kind == "member_expression":
             obj = self.eval(node.child_by_field_name("object"), module, scope)
             return self.member(obj, text(node.child_by_field_name("property")))
@@ -315,7 +440,7 @@ class ExpressScanner:
             index = self.eval(node.child_by_field_name("index"), module, scope)
             if isinstance(obj, list) and isinstance(index, str) and index.isdigit() and int(index) < len(obj):
                 return obj[int(index)]
-            return self.member(obj, index) if isinstance(index, str) else Unknown(text(node))
+            return self.member(obj, index) if isinstance(index, str) else Unknown(snippet(node))
         if kind == "object":
             return self.object(node, module, scope)
         if kind == "array":
@@ -331,7 +456,7 @@ class ExpressScanner:
         for child in node.named_children:  # e.g. a route call inside a conditional expression
             if child.type in {"call_expression", "assignment_expression"}:
                 self.eval(child, module, scope)
-        return Unknown(text(node))
+        return Unknown(snippet(node))
 
     def template(self, node: Node, module: Module, scope: Scope) -> Any:
         parts = []
@@ -341,7 +466,7 @@ class ExpressScanner:
             elif child.type == "template_substitution":
                 value = self.eval(child.named_children[0], module, scope)
                 if not isinstance(value, str):
-                    return Unknown(text(node))
+                    return Unknown(snippet(node))
                 parts.append(value)
             elif child.type == "escape_sequence":
                 parts.append(text(child)[1:])
@@ -381,20 +506,86 @@ class ExpressScanner:
         arg_nodes = [c for c in (args_node.named_children if args_node else []) if c.type != "comment"]
         if function is not None and function.type == "identifier" and text(function) == "require":
             specifier = string_value(arg_nodes[0]) if arg_nodes else None
-            return self.resolve(specifier, module, line(node)) if specifier else Unknown(text(node))
+            return self.resolve(specifier, module, line(node)) if specifier else Unknown(snippet(node))
         if function is not None and function.type == "member_expression":
             obj = self.eval(function.child_by_field_name("object"), module, scope)
             name = text(function.child_by_field_name("property"))
             return self.method_call(obj, name, arg_nodes, node, module, scope)
+        if function is not None and function.type == "super":
+            this = scope.get("this")
+            args = [self.eval(a, module, scope) for a in arg_nodes]
+            base = this.cls.base if isinstance(this, Instance) else None
+            if isinstance(base, ClassValue):
+                self.construct(base, this, args)
+            return None
         callee = self.eval(function, module, scope)
         args = [self.eval(a, module, scope) for a in arg_nodes]
         return self.invoke(callee, args, node, module)
 
+    # -- classes --------------------------------------------------------------------------------
+
+    def class_value(self, node: Node, module: Module, scope: Scope) -> ClassValue:
+        base: Any = None
+        for child in node.named_children:
+            if child.type == "class_heritage":
+                clause = next((c for c in child.named_children if c.type == "extends_clause"), child)
+                value = clause.child_by_field_name("value") or next(iter(clause.named_children), None)
+                base = self.eval(value, module, scope) if value is not None else None
+        return ClassValue(text(node.child_by_field_name("name")) or "<class>", node, module, scope, base)
+
+    def instantiate(self, cls: ClassValue, args: list[Any]) -> Instance:
+        """`new Cls(...)`: fields and methods of the base classes first, then the constructor."""
+        this = Instance(cls)
+        self.construct(cls, this, args)
+        return this
+
+    def construct(self, cls: ClassValue, this: Instance, args: list[Any]) -> None:
+        if self.depth >= MAX_CALL_DEPTH:
+            return
+        chain: list[ClassValue] = []
+        current: Any = cls
+        while isinstance(current, ClassValue) and current not in chain:
+            chain.append(current)
+            current = current.base
+        scope = Scope(cls.scope)
+        scope.set("this", this)
+        constructor: Function | None = None
+        for klass in reversed(chain):  # base first: a subclass's members override
+            body = klass.node.child_by_field_name("body")
+            for member in body.named_children if body is not None else []:
+                name = text(member.child_by_field_name("name"))
+                if member.type == "method_definition":
+                    method = Function(member, klass.module, klass.scope, this)
+                    if name == "constructor":
+                        if klass is cls:
+                            constructor = method
+                    elif name not in this or klass is cls:
+                        this[name] = method
+        if constructor is None and isinstance(cls.base, ClassValue):
+            self.construct(cls.base, this, args)  # the implicit super(...args) runs before own fields
+        for member in (cls.node.child_by_field_name("body") or cls.node).named_children:
+            if member.type in {"public_field_definition", "field_definition"}:
+                value = member.child_by_field_name("value")
+                name = text(member.child_by_field_name("name") or member.child_by_field_name("property"))
+                if value is not None:
+                    this[name] = self.eval(value, cls.module, scope)
+                else:  # `path: string;` / `abstract path: string;` declares, assigns nothing
+                    this.setdefault(name, None)
+        if constructor is not None:
+            self.run_function(constructor, args)
+
     def invoke(self, callee: Any, args: list[Any], node: Node, module: Module) -> Any:
-        if isinstance(callee, dict) and isinstance(
-            callee.get("default"), Function | ExpressModule | RouterFactory
+        if (
+            isinstance(callee, dict)
+            and not isinstance(callee, Instance)
+            and isinstance(callee.get("default"), Function | ExpressModule | RouterFactory | ClassValue)
         ):
             callee = callee["default"]
+        if isinstance(callee, ClassValue):
+            return self.instantiate(callee, args)
+        if isinstance(callee, Unknown) and callee.source == "Map":
+            pairs = args[0] if args and isinstance(args[0], list) else []
+            return JSMap([list(p) for p in pairs if isinstance(p, list) and len(p) == 2])
         if isinstance(callee, ExpressModule):
             router = Router("app", module.relative, line(node))
             self.routers.append(router)
@@ -405,10 +596,12 @@ class ExpressScanner:
             return router
         if isinstance(callee, Function) and self.depth < MAX_CALL_DEPTH:
             return self.run_function(callee, args)
-        return Unknown(text(node))
+        return Unknown(snippet(node))
 
     def run_function(self, function: Function, args: list[Any]) -> Any:
         inner = Scope(function.scope)
+        if function.this is not None:
+            inner.set("this", function.this)
         params = function.node.child_by_field_name("parameters") or function.node.child_by_field_name(
             "parameter"
         )
@@ -455,29 +648,60 @@ class ExpressScanner:
                 self.eval(arg, module, scope)
             return obj
         if isinstance(obj, RouteBuilder) and name in METHODS:
-            middleware, handler = self.handlers(arg_nodes, module, scope)
+            middleware, handler, details = self.handlers(arg_nodes, module, scope)
             obj.router.events.append(
-                ("route", name, obj.path, middleware, handler, obj.file, line(node), node)
+                ("route", name, obj.path, middleware, handler, obj.file, line(node), node, details)
             )
             return obj
+        if isinstance(obj, JSMap) and name == "forEach" and arg_nodes:
+            callback = self.eval(arg_nodes[0], module, scope)
+            if isinstance(callback, Function):
+                return [self.run_function(callback, [value, key]) for key, value in obj]
+        if isinstance(obj, JSMap) and name in {"entries", "keys", "values"}:
+            return (
+                [list(p) for p in obj] if name == "entries" else [p[0 if name == "keys" else 1] for p in obj]
+            )
         if isinstance(obj, list) and name in {"forEach", "map"} and arg_nodes:
             callback = self.eval(arg_nodes[0], module, scope)
             if isinstance(callback, Function):
                 return [self.run_function(callback, [item, str(i)]) for i, item in enumerate(obj)]
+        if isinstance(obj, Unknown) and obj.source == "Object" and name in {"entries", "keys", "values"}:
+            target = self.eval(arg_nodes[0], module, scope) if arg_nodes else None
+            if isinstance(target, dict) and not isinstance(target, Instance):
+                if name == "entries":
+                    return [[k, v] for k, v in target.items()]
+                return list(target) if name == "keys" else list(target.values())
         args = [self.eval(a, module, scope) for a in arg_nodes]
         if isinstance(obj, dict) and isinstance(obj.get(name), Function):
             return self.invoke(obj[name], args, node, module)
-        return Unknown(text(node))
+        return Unknown(snippet(node))
 
-    def handlers(self, arg_nodes: list[Node], module: Module, scope: Scope) -> tuple[list[str], str]:
+    def handlers(
+        self, arg_nodes: list[Node], module: Module, scope: Scope
+    ) -> tuple[list[str], str, dict[str, Any]]:
+        """Middleware names, the handler's name, and what the code shows of status and body."""
         names: list[str] = []
+        value: Any = None
         for arg in arg_nodes:
             if arg.type == "array":
                 names += [self.describe(c) for c in arg.named_children]
-            else:
-                names.append(self.describe(arg))
-            self.eval(arg, module, scope)
-        return names[:-1], names[-1] if names else "<none>"
+                self.eval(arg, module, scope)
+                continue
+            value = self.eval(arg, module, scope)
+            named = isinstance(value, Unknown) and re.fullmatch(r"[\w$.]+", value.source)
+            # a loop variable bound to a handler's name shows that name, not the variable's
+            names.append(value.source if arg.type == "identifier" and named else self.describe(arg))
+        this = scope.get("this")
+        if isinstance(this, Instance):  # `this.getUsers` in a controller class: UsersController.getUsers
+            names = [f"{this.cls.name}.{n[5:]}" if n.startswith("this.") else n for n in names]
+        details: dict[str, Any] = {}
+        if isinstance(value, Function) and value.node.end_byte - value.node.start_byte < 20_000:
+            found = SUCCESS_STATUS.search(text(value.node))
+            details["status"] = int(found.group(1)) if found else 200
+        source, fields = validator_fields(arg_nodes[:-1])
+        if fields:
+            details["body"], details["body_source"] = fields, source
+        return names[:-1], names[-1] if names else "<none>", details
 
     @staticmethod
     def describe(node: Node) -> str:
@@ -493,9 +717,9 @@ class ExpressScanner:
         if method == "get" and len(arg_nodes) == 1:
             return router  # app.get('setting'): a settings read, not a route
         path = self.eval(arg_nodes[0], module, scope) if arg_nodes else ""
-        middleware, handler = self.handlers(arg_nodes[1:], module, scope)
+        middleware, handler, details = self.handlers(arg_nodes[1:], module, scope)
         router.events.append(
-            ("route", method, path, middleware, handler, module.relative, line(node), arg_nodes[0])
+            ("route", method, path, middleware, handler, module.relative, line(node), arg_nodes[0], details)
         )
         return router
 
@@ -535,13 +759,24 @@ class ExpressScanner:
     # -- flattening ---------------------------------------------------------------------------
 
     def flatten(
-        self, router: Router, prefix: str, inherited: list[str], out: list[LegacyRoute], stack: set[int]
+        self,
+        router: Router,
+        prefix: str,
+        inherited: list[str],
+        out: list[LegacyRoute],
+        stack: set[int],
+        scoped: list[tuple[str, list[str]]] | None = None,
     ) -> None:
-        """Routes of `router` and everything mounted on it, with full paths and middleware in order."""
+        """Routes of `router` and everything mounted on it, with full paths and middleware in order.
+
+        `scoped` is middleware mounted on a path (`app.use('/v1/auth', limiter)`): it applies to
+        the routes under that path declared after it, in this router and the ones mounted below.
+        """
         if id(router) in stack:
             return
         stack = stack | {id(router)}
         active = list(inherited)
+        scoped = list(scoped or [])
         for event in router.events:
             kind, target = event[0], event[2] if event[0] == "route" else event[1]
             targets = (
@@ -549,9 +784,9 @@ class ExpressScanner:
             )
             for each in targets:
                 if kind == "use":
-                    self.flatten_mount(each, event, prefix, active, out, stack)
+                    self.flatten_mount(each, event, prefix, active, out, stack, scoped)
                 else:
-                    self.flatten_route(each, event, prefix, active, out)
+                    self.flatten_route(each, event, prefix, active, out, scoped)
 
     def flatten_mount(
         self,
@@ -561,6 +796,7 @@ class ExpressScanner:
         active: list[str],
         out: list[LegacyRoute],
         stack: set[int],
+        scoped: list[tuple[str, list[str]]],
     ) -> None:
         _, _, items, file, at, node = event
         if not isinstance(mount, str):
@@ -574,18 +810,32 @@ class ExpressScanner:
         routers = [i for i in items if isinstance(i, Router)]
         if not routers and mount in {"", "/"}:
             active += names  # router-wide middleware: applies to the routes declared after it
+        elif not routers:
+            scoped.append((join_paths(prefix, mount), names))
         for child in routers:
-            self.flatten(child, join_paths(prefix, mount), active + names, out, stack)
+            self.flatten(child, join_paths(prefix, mount), active + names, out, stack, scoped)
 
     def flatten_route(
-        self, path: Any, event: tuple[Any, ...], prefix: str, active: list[str], out: list[LegacyRoute]
+        self,
+        path: Any,
+        event: tuple[Any, ...],
+        prefix: str,
+        active: list[str],
+        out: list[LegacyRoute],
+        scoped: list[tuple[str, list[str]]],
     ) -> None:
-        _, method, _, middleware, handler, file, at, node = event
+        _, method, _, middleware, handler, file, at, node, details = event
         if not isinstance(path, str):
             self.warn(file, at, f"dynamic route path {' '.join(text(node).split())!r}; route not resolved")
             return
         original = join_paths(prefix, path)
         normalised, params, variants = normalise_express(original)
+        under = [
+            n
+            for base, names in scoped
+            if normalised == base or normalised.startswith(base.rstrip("/") + "/")
+            for n in names
+        ]
         out.append(
             LegacyRoute(
                 method=ANY_METHOD if method == "all" else method.upper(),
@@ -595,11 +845,76 @@ class ExpressScanner:
                 file=file,
                 line=at,
                 params=params,
-                middleware=active + middleware,
+                middleware=active + under + middleware,
                 variants=variants,
+                status=details.get("status"),
+                body=details.get("body", []),
+                body_source=details.get("body_source", ""),
             )
         )
 
 
-def scan_express(root: Path) -> Inventory:
-    return ExpressScanner(root).scan()
+def chain_calls(node: Node) -> tuple[Node | None, list[str]]:
+    """`body('email').isEmail().optional()` -> (the root call, ['isEmail', 'optional'])."""
+    names: list[str] = []
+    current: Node | None = node
+    while current is not None and current.type == "call_expression":
+        function = current.child_by_field_name("function")
+        if function is None or function.type != "member_expression":
+            return current, list(reversed(names))
+        names.append(text(function.child_by_field_name("property")))
+        current = function.child_by_field_name("object")
+    return None, list(reversed(names))  # rooted at an object (`Joi.string().email()`), not a call
+
+
+def validator_fields(nodes: list[Node]) -> tuple[str, list[BodyField]]:
+    """Body fields from express-validator chains (`body('email').isEmail()`, also in arrays) and
+    celebrate/Joi schemas (`celebrate({body: Joi.object({email: Joi.string().email().required()})})`)."""
+    fields: list[BodyField] = []
+    source = ""
+    queue = list(nodes)
+    while queue:
+        node = queue.pop(0)
+        if node.type == "array":
+            queue = [c for c in node.named_children if c.type != "comment"] + queue
+            continue
+        root, methods = chain_calls(node)
+        if root is None:
+            continue
+        callee = text(root.child_by_field_name("function"))
+        args = root.child_by_field_name("arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        if callee in {"body", "check"} and first is not None and string_value(first):
+            kind = next((CHAIN_TYPES[m] for m in methods if m in CHAIN_TYPES), "string")
+            optional = "optional" in methods
+            fields.append(BodyField(string_value(first) or "", kind, not optional))
+            source = source or "express-validator"
+        elif callee == "celebrate" and first is not None and first.type == "object":
+            for pair in first.named_children:
+                if pair.type == "pair" and text(pair.child_by_field_name("key")).strip("'\"") == "body":
+                    fields += joi_fields(pair.child_by_field_name("value"))
+                    source = source or "celebrate/Joi"
+    return source, fields
+
+
+def joi_fields(node: Node | None) -> list[BodyField]:
+    """`Joi.object({name: Joi.string().required(), ...})` or a plain object of Joi chains."""
+    if node is not None and node.type == "call_expression":
+        args = node.child_by_field_name("arguments")
+        node = next(
+            (c for c in (args.named_children if args is not None else []) if c.type == "object"), None
+        )
+    fields = []
+    for pair in node.named_children if node is not None and node.type == "object" else []:
+        if pair.type != "pair":
+            continue
+        name = text(pair.child_by_field_name("key")).strip("'\"")
+        value = pair.child_by_field_name("value")
+        _, methods = chain_calls(value) if value is not None else (None, [])
+        kind = next((CHAIN_TYPES[m] for m in methods if m in CHAIN_TYPES and m != "string"), "string")
+        fields.append(BodyField(name, kind, "required" in methods))
+    return fields
+
+
+def scan_express(root: Path, progress: Progress | None = None) -> Inventory:
+    return ExpressScanner(root, progress).scan()

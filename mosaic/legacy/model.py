@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 FRAMEWORKS = ("express", "nestjs", "laravel")
 ANY_METHOD = "ALL"
+# Called by a scanner after each file: (files read, routes found so far).
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +20,15 @@ class Param:
     name: str
     optional: bool = False
     wildcard: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BodyField:
+    """A request body field a validator or DTO reveals (`@IsEmail() email`, `body('email')`)."""
+
+    name: str
+    type: str = "string"
+    required: bool = True
 
 
 @dataclass(slots=True)
@@ -32,6 +44,10 @@ class LegacyRoute:
     params: list[Param] = field(default_factory=list)
     middleware: list[str] = field(default_factory=list)
     variants: list[str] = field(default_factory=list)
+    domain: str = ""  # Laravel `Route::domain(...)`: the host pattern the route answers on
+    status: int | None = None  # the success status, when the code shows it (@HttpCode, res.status)
+    body: list[BodyField] = field(default_factory=list)
+    body_source: str = ""  # the DTO class or validator the body fields come from
 
     @property
     def source(self) -> str:
@@ -43,6 +59,8 @@ class ScanWarning:
     file: str
     line: int
     message: str
+    # True when the file (or a statement of it) was not read at all: the inventory is incomplete.
+    skipped: bool = False
 
 
 @dataclass(slots=True)
@@ -52,21 +70,52 @@ class Inventory:
     routes: list[LegacyRoute] = field(default_factory=list)
     warnings: list[ScanWarning] = field(default_factory=list)
 
+    @property
+    def incomplete(self) -> bool:
+        return any(w.skipped for w in self.warnings)
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Inventory:
-        data: dict[str, Any] = json.loads(text)
-        routes = [
-            LegacyRoute(**{**r, "params": [Param(**p) for p in r.get("params", [])]}) for r in data["routes"]
-        ]
-        warnings = [ScanWarning(**w) for w in data.get("warnings", [])]
-        return cls(data["framework"], data["root"], routes, warnings)
+        """The inventory in `text`; `NotAnInventory` (one line) for anything else."""
+        try:
+            data: dict[str, Any] = json.loads(text)
+            routes = [
+                LegacyRoute(
+                    **{
+                        **r,
+                        "params": [Param(**p) for p in r.get("params", [])],
+                        "body": [BodyField(**b) for b in r.get("body", [])],
+                    }
+                )
+                for r in data["routes"]
+            ]
+            warnings = [ScanWarning(**w) for w in data.get("warnings", [])]
+            if data["framework"] not in FRAMEWORKS:
+                raise ValueError(f"unknown framework {data['framework']!r}")
+            return cls(data["framework"], data["root"], routes, warnings)
+        except json.JSONDecodeError as exc:
+            raise NotAnInventory(f"not JSON (line {exc.lineno}: {exc.msg})") from exc
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+            raise NotAnInventory(f"JSON but not a scan inventory ({detail})") from exc
 
     @classmethod
     def load(cls, path: Path) -> Inventory:
-        return cls.from_json(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:
+            raise NotAnInventory("a binary file, not a scan inventory")
+        try:
+            decoded = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NotAnInventory(f"not UTF-8 text (byte {exc.start}), not a scan inventory") from exc
+        return cls.from_json(decoded)
+
+
+class NotAnInventory(ValueError):
+    """The file given to `legacy diff` is not what `legacy scan -o` writes."""
 
 
 def join_paths(*parts: str) -> str:

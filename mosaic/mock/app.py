@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mosaic.apidocs.examples import SchemaResolver
 from mosaic.apidocs.model import JSON_MEDIA_TYPE, EndpointDoc, Example
-from mosaic.apidocs.parser import DocsError, doc_files, parse_folder
+from mosaic.apidocs.parser import DocsError, doc_files, parse_documents, parse_folder
 from mosaic.core.envelope import error_body
 from mosaic.core.errors import install_error_handlers
 from mosaic.mock.dynamic import DynamicExamples
@@ -165,24 +165,73 @@ def handler_for(doc: EndpointDoc) -> Callable[[Request], Awaitable[Response]]:
     return answer
 
 
-def _specificity(doc: EndpointDoc) -> list[tuple[int, str]]:
+def _specificity(path: str) -> list[tuple[int, str]]:
     """Literal segments before parameters, so `/users/me` is tried before `/users/{user_id}`."""
-    return [(1, "") if PATH_PARAM.fullmatch(s) else (0, s) for s in doc.path.split("/")]
+    return [(1, "") if PATH_PARAM.fullmatch(s) else (0, s) for s in path.split("/")]
 
 
-def build_router(docs: Sequence[EndpointDoc]) -> APIRouter:
-    router = APIRouter()
-    for doc in sorted(docs, key=lambda d: (_specificity(d), d.method)):
-        router.add_api_route(
+LEGACY_PARAM = re.compile(r":\w+\??|\{[^{}]+\}")
+
+
+def legacy_route_path(doc: EndpointDoc) -> str | None:
+    """The document's legacy path as a route with the document's parameter names, in order.
+
+    Legacy syntaxes (`:id`, `:id?`, `{user}`, `{post:slug}`) all mark one segment; the names
+    are the new path's, so the same handler answers both. None (logged) when the shapes differ.
+    """
+    legacy = doc.legacy_path
+    if not legacy or not legacy.startswith("/"):
+        return None
+    names = PATH_PARAM.findall(doc.path)
+    slots = LEGACY_PARAM.findall(legacy)
+    if "*" in legacy or ":path}" in doc.path or len(slots) != len(names):
+        logger.warning(
+            "%s %s: legacy path %s not served (its parameters do not map onto %s)",
+            doc.method,
             doc.path,
-            handler_for(doc),
-            methods=[doc.method],
-            name=f"{doc.domain}.{doc.operation}",
-            summary=doc.title,
-            tags=[doc.domain] if doc.domain else None,
-            include_in_schema=True,
+            legacy,
+            doc.path,
         )
+        return None
+    filled = iter(names)
+    path = LEGACY_PARAM.sub(lambda _: "{" + next(filled) + "}", legacy).rstrip("/") or "/"
+    return None if path == doc.path else path
+
+
+def build_router(docs: Sequence[EndpointDoc], *, serve_legacy_paths: bool = False) -> APIRouter:
+    """One route per document (and per legacy path when asked); a route that cannot be
+    registered (a duplicated parameter name, a clash) is skipped with a logged reason."""
+    entries = [(doc.path, doc, False) for doc in docs]
+    if serve_legacy_paths:
+        taken = {(doc.method, PATH_PARAM.sub("{}", doc.path)) for doc in docs}
+        for doc in docs:
+            old = legacy_route_path(doc)
+            if old is not None and (doc.method, PATH_PARAM.sub("{}", old)) not in taken:
+                taken.add((doc.method, PATH_PARAM.sub("{}", old)))
+                entries.append((old, doc, True))
+    router = APIRouter()
+    for path, doc, legacy in sorted(entries, key=lambda e: (_specificity(e[0]), e[1].method)):
+        try:
+            router.add_api_route(
+                path,
+                handler_for(doc),
+                methods=[doc.method],
+                name=f"{doc.domain}.{doc.operation}" + (".legacy" if legacy else ""),
+                summary=doc.title + (f" (legacy path {path})" if legacy else ""),
+                tags=[doc.domain] if doc.domain else None,
+                include_in_schema=True,
+            )
+        except (ValueError, AssertionError) as exc:
+            logger.error("skipped %s %s from %s: %s", doc.method, path, doc.source or doc.relative_path, exc)
     return router
+
+
+def load_documents(folders: Sequence[Path]) -> list[EndpointDoc]:
+    """Every document that parses; each one that does not is skipped with its problems logged."""
+    docs, problems = parse_documents(*folders)
+    for problem in problems:
+        logger.error("skipped %s", problem)
+    return docs
 
 
 def folder_signature(folders: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -221,7 +270,8 @@ class _ReloadOnChange:
 def load_routes(mock: FastAPI, docs: Sequence[EndpointDoc]) -> None:
     """Replace the documented routes (the app's own /docs and /openapi.json stay)."""
     builtin = [r for r in mock.router.routes if getattr(r, "name", "") in _BUILTIN_ROUTES]
-    mock.router.routes[:] = [*builtin, *build_router(docs).routes]
+    legacy = bool(getattr(mock.state, "serve_legacy_paths", False))
+    mock.router.routes[:] = [*builtin, *build_router(docs, serve_legacy_paths=legacy).routes]
     mock.openapi_schema = None
     mock.state.documents = list(docs)
 
@@ -243,19 +293,24 @@ def create_mock_app(
     reload: bool = False,
     lenient: bool = False,
     cors_origins: Sequence[str] | None = None,
+    serve_legacy_paths: bool = False,
 ) -> FastAPI:
-    """A FastAPI app serving the documents of the folders; raises `DocsError` if they do not parse.
+    """A FastAPI app serving the documents of the folders.
 
+    A document that does not parse, or whose route cannot be registered, is skipped with a
+    logged reason: one bad stub never stops the rest. `serve_legacy_paths` also answers each
+    document's `legacy_path`, so a front end still calling the old backend's paths works.
     `lenient` answers every request with its example, unvalidated; `cors_origins` defaults to the
-    app's CORS_ORIGINS.
+    app's CORS_ORIGINS. Raises `DocsError` only for a missing folder.
     """
     paths = [folders] if isinstance(folders, Path) else list(folders)
     signature = folder_signature(paths)
-    docs = parse_folder(*paths)
+    docs = load_documents(paths)
     mock = FastAPIOffline(
         title="Mosaic mock API",
         description="Documented examples from " + ", ".join(str(p) for p in paths),
     )
+    mock.state.serve_legacy_paths = serve_legacy_paths
     load_routes(mock, docs)
     mock.state.lenient = lenient
     mock.state.schema_source = SchemaSource(paths)

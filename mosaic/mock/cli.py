@@ -23,6 +23,9 @@ def serve(
     lenient: Annotated[
         bool, typer.Option(help="Answer every request with its example: no auth, body or query checks.")
     ] = False,
+    serve_legacy_paths: Annotated[
+        bool, typer.Option("--serve-legacy-paths", help="Also answer each document's legacy_path.")
+    ] = False,
 ) -> None:
     """Serve every documented method + path with its documented example."""
     import uvicorn
@@ -32,7 +35,7 @@ def serve(
 
     folders = docs or [Path("docs/api")]
     try:
-        mock = create_mock_app(folders, reload=reload, lenient=lenient)
+        mock = create_mock_app(folders, reload=reload, lenient=lenient, serve_legacy_paths=serve_legacy_paths)
     except DocsError as exc:
         typer.echo(f"docs do not parse:\n{exc}", err=True)
         raise typer.Exit(code=1) from exc

@@ -7,8 +7,9 @@ import uuid
 
 from sqlalchemy import event
 
-from mosaic.accounts.deps import PrincipalCache
+from mosaic.accounts.deps import PrincipalCache, principal_tags
 from mosaic.accounts.users.models import User
+from mosaic.core.cache import MemoryCache
 from tests.accounts.conftest import Account
 
 
@@ -52,23 +53,34 @@ async def test_profile_update_is_visible_at_once(client, user_a: Account):
     assert me.json()["data"]["first_name"] == "Renamed"
 
 
-def test_entries_expire_after_the_ttl_and_a_zero_ttl_caches_nothing(monkeypatch):
+async def test_entries_expire_after_the_ttl_and_a_zero_ttl_caches_nothing(monkeypatch):
+    shared = MemoryCache(60)
+    stamp = await shared.stamp(principal_tags("u1", "jti"))
     cache = PrincipalCache(ttl=5)
     sentinel = object()
-    cache.put("jti", sentinel)  # type: ignore[arg-type]
-    assert cache.get("jti") is sentinel
+    cache.put("jti", sentinel, stamp)  # type: ignore[arg-type]
+    assert await cache.fresh("jti", shared) is sentinel
     now = time.monotonic()
     monkeypatch.setattr(time, "monotonic", lambda: now + 6)
-    assert cache.get("jti") is None
+    assert await cache.fresh("jti", shared) is None
     disabled = PrincipalCache(ttl=0)
-    disabled.put("jti", sentinel)  # type: ignore[arg-type]
+    disabled.put("jti", sentinel, stamp)  # type: ignore[arg-type]
     assert disabled.get("jti") is None
 
 
-def test_only_writes_to_identity_tables_clear_it():
+async def test_only_invalidations_of_its_own_tags_make_an_entry_stale():
+    shared = MemoryCache(60)
     cache = PrincipalCache(ttl=5)
-    cache.put("jti", object())  # type: ignore[arg-type]
-    PrincipalCache.invalidate_all({"trades", "notifications"})
-    assert cache.get("jti") is not None
-    PrincipalCache.invalidate_all({"roles"})
+    cache.put("jti", object(), await shared.stamp(principal_tags("u1", "jti")))  # type: ignore[arg-type]
+    cache.put("other", object(), await shared.stamp(principal_tags("u2", "other")))  # type: ignore[arg-type]
+    await shared.invalidate("trades", "users:u2", "revoked_access_tokens:other")
+    assert await cache.fresh("jti", shared) is not None
+    assert await cache.fresh("other", shared) is None
+    await shared.invalidate("roles")
+    assert await cache.fresh("jti", shared) is None
+
+
+def test_an_entry_without_a_stamp_is_not_kept():
+    cache = PrincipalCache(ttl=5)
+    cache.put("jti", object(), None)  # type: ignore[arg-type]
     assert cache.get("jti") is None

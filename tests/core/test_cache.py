@@ -29,14 +29,14 @@ def test_keys_are_module_operation_hash_and_scoped_by_user():
 async def test_memory_cache_tags_ttl_and_copy_semantics():
     cache = MemoryCache(default_ttl=60)
     await cache.set("users:me:1:x", {"name": "a"}, tags=["roles"])
-    await cache.set("plans:list:y", [1, 2])
+    await cache.set("plans:list:y", [1, 2], tags=["plans"])
     value = await cache.get("users:me:1:x")
     assert isinstance(value, dict)
     value["name"] = "mutated"
     assert await cache.get("users:me:1:x") == {"name": "a"}
     await cache.invalidate("roles")
     assert await cache.get("users:me:1:x") is None and await cache.get("plans:list:y") == [1, 2]
-    await cache.invalidate("plans")  # the module is always a tag
+    await cache.invalidate("plans")
     assert await cache.get("plans:list:y") is None
     await cache.set("short:k:z", 1, ttl=1)
     cache._entries["short:k:z"] = (0.0, *cache._entries["short:k:z"][1:])  # expire it without sleeping

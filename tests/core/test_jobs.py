@@ -191,6 +191,8 @@ async def test_a_job_enqueued_through_the_api_runs_in_a_celery_worker(make_clien
             "1",
             "--queue",
             queue,
+            "--hostname",  # unique: a namesake worker on this host and broker would lock it out
+            f"{queue}@%h",
         ],
         cwd=ROOT,
         env=_worker_env(settings, queue, outbox),

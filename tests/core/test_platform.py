@@ -17,6 +17,7 @@ from mosaic.core.config import (
     EXAMPLE_JWT_SECRET,
     EXAMPLE_SUPERADMIN_PASSWORD,
     Settings,
+    get_settings,
 )
 from mosaic.core.domain import resolve_domain_names
 from mosaic.core.logging import build_handler, redact_text
@@ -261,7 +262,7 @@ async def test_password_hashing_slots_follow_the_setting(make_client):
     assert (await security.verify_password("correct horse battery", hashed))[0] is True
 
 
-def test_serve_tunes_malloc_for_gunicorn_without_overriding_the_operator(monkeypatch):
+def test_serve_tunes_malloc_for_gunicorn_without_overriding_the_operator(monkeypatch, tmp_path):
     from mosaic import cli
 
     calls: list[list[str]] = []
@@ -273,8 +274,14 @@ def test_serve_tunes_malloc_for_gunicorn_without_overriding_the_operator(monkeyp
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     monkeypatch.setattr(os, "execv", execv)
+    # Several workers need Redis; serve exports the metrics dir and log mode for them.
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "prom"))
+    monkeypatch.delenv("LOG_FILE_ROTATION", raising=False)
+    get_settings.cache_clear()
     with pytest.raises(SystemExit):
         cli.serve(host="127.0.0.1", port=8999, workers=2, reload=False)
+    get_settings.cache_clear()
     assert calls and "gunicorn" in calls[0]
     assert os.environ["MALLOC_ARENA_MAX"] == "4"  # the operator's value wins
     assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(1024 * 1024)

@@ -37,6 +37,8 @@ async def expire_offline_checkouts_job(ctx: JobContext) -> int:
             )
         ).all()
         for charge in lapsed:
-            await deliver_offline_event(session, ctx.jobs, gateway, charge, "checkout.expired")
+            await deliver_offline_event(
+                session, ctx.jobs, ctx.service("inbox"), gateway, charge, "checkout.expired"
+            )
     logger.info("expired %d offline checkout(s)", len(lapsed))
     return len(lapsed)

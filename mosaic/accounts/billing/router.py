@@ -25,6 +25,7 @@ from mosaic.core.database import utcnow
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
+from mosaic.core.inbox import InboxRegistry
 from mosaic.core.jobs import JobQueue, get_jobs
 from mosaic.core.money import to_minor_units
 from mosaic.core.pagination import Page, Pagination, page_of
@@ -46,6 +47,14 @@ def get_gateway(request: Request) -> PaymentGateway:
 
 
 Gateway = Annotated[PaymentGateway, Depends(get_gateway)]
+
+
+def get_inbox(request: Request) -> InboxRegistry:
+    inbox: InboxRegistry = request.app.state.inbox
+    return inbox
+
+
+Inbox = Annotated[InboxRegistry, Depends(get_inbox)]
 
 
 def charge_out(charge: Charge) -> ChargeOut:
@@ -132,11 +141,12 @@ async def receive_webhook(
     session: SessionDep,
     gateway: Gateway,
     jobs: Jobs,
+    inbox: Inbox,
 ) -> Envelope[WebhookAck]:
     if provider != gateway.name:
         raise service.ProviderNotConfigured()
     body = await request.body()
-    event, outcome = await service.receive_webhook(session, jobs, gateway, body, dict(request.headers))
+    event, outcome = await service.receive_webhook(session, jobs, inbox, gateway, body, dict(request.headers))
     ack = WebhookAck(
         provider=gateway.name,
         event_id=event.event_id,
@@ -322,6 +332,7 @@ async def finish(
     session: SessionDep,
     gateway: PaymentGateway,
     jobs: JobQueue,
+    inbox: InboxRegistry,
     action: Literal["pay", "cancel"],
 ) -> HTMLResponse:
     charge = await offline_charge(session, gateway, session_id)
@@ -330,16 +341,16 @@ async def finish(
     if charge.status != "pending":
         return page(f"Checkout {charge.status}", summary(charge) + "<p>Nothing was charged again.</p>", 409)
     if charge.expires_at <= utcnow():
-        await service.deliver_offline_event(session, jobs, gateway, charge, "checkout.expired")
+        await service.deliver_offline_event(session, jobs, inbox, gateway, charge, "checkout.expired")
         return page(
             "Checkout expired",
             summary(charge) + "<p>This checkout has expired; nothing was charged.</p>",
             409,
         )
     if action == "cancel":
-        await service.deliver_offline_event(session, jobs, gateway, charge, "checkout.cancelled")
+        await service.deliver_offline_event(session, jobs, inbox, gateway, charge, "checkout.cancelled")
         return page("Payment cancelled", summary(charge) + link(charge.cancel_url, "Back"))
-    await service.deliver_offline_event(session, jobs, gateway, charge, "checkout.completed")
+    await service.deliver_offline_event(session, jobs, inbox, gateway, charge, "checkout.completed")
     return page("Payment received", summary(charge) + link(charge.success_url, "Continue"))
 
 
@@ -351,9 +362,9 @@ async def finish(
 )
 @public
 async def pay_complete(
-    session_id: SessionPath, session: SessionDep, gateway: Gateway, jobs: Jobs
+    session_id: SessionPath, session: SessionDep, gateway: Gateway, jobs: Jobs, inbox: Inbox
 ) -> HTMLResponse:
-    return await finish(session_id, session, gateway, jobs, "pay")
+    return await finish(session_id, session, gateway, jobs, inbox, "pay")
 
 
 @pay_router.post(
@@ -364,6 +375,6 @@ async def pay_complete(
 )
 @public
 async def pay_cancel(
-    session_id: SessionPath, session: SessionDep, gateway: Gateway, jobs: Jobs
+    session_id: SessionPath, session: SessionDep, gateway: Gateway, jobs: Jobs, inbox: Inbox
 ) -> HTMLResponse:
-    return await finish(session_id, session, gateway, jobs, "cancel")
+    return await finish(session_id, session, gateway, jobs, inbox, "cancel")

@@ -33,7 +33,7 @@ from mosaic.core.config import Settings
 from mosaic.core.database import utcnow
 from mosaic.core.domain import PaymentHandler, load_domains
 from mosaic.core.errors import AppError, BadRequest, Conflict, ServiceUnavailable
-from mosaic.core.inbox import ExternalEvent, inbox_handler, record_external_event
+from mosaic.core.inbox import ExternalEvent, InboxRegistry, record_external_event
 from mosaic.core.jobs import JobContext, JobQueue
 from mosaic.core.money import from_minor_units, to_minor_units
 from mosaic.core.repository import Repository
@@ -202,7 +202,12 @@ async def start_checkout(
 
 
 async def receive_webhook(
-    session: AsyncSession, jobs: JobQueue, gateway: PaymentGateway, body: bytes, headers: dict[str, str]
+    session: AsyncSession,
+    jobs: JobQueue,
+    inbox: InboxRegistry,
+    gateway: PaymentGateway,
+    body: bytes,
+    headers: dict[str, str],
 ) -> tuple[PaymentEvent, Literal["new", "duplicate"]]:
     """Verify, then store once in the inbox; the one path of real and offline deliveries."""
     try:
@@ -217,12 +222,18 @@ async def receive_webhook(
         event_id=event.event_id,
         payload=event.as_record(),
         event_type=event.type.value,
+        inbox=inbox,
     )
     return event, outcome
 
 
 async def deliver_offline_event(
-    session: AsyncSession, jobs: JobQueue, gateway: OfflineGateway, charge: Charge, event_type: str
+    session: AsyncSession,
+    jobs: JobQueue,
+    inbox: InboxRegistry,
+    gateway: OfflineGateway,
+    charge: Charge,
+    event_type: str,
 ) -> None:
     """What a real gateway does on its side: post a signed event to our webhook code path."""
     body, headers = gateway.sign_event(
@@ -234,7 +245,7 @@ async def deliver_offline_event(
         currency=charge.currency,
         refunded_minor=charge.refunded_minor,
     )
-    await receive_webhook(session, jobs, gateway, body, headers)
+    await receive_webhook(session, jobs, inbox, gateway, body, headers)
 
 
 async def find_charge(session: AsyncSession, gateway: str, event: PaymentEvent) -> Charge | None:
@@ -346,10 +357,6 @@ async def handle_payment_event(ctx: JobContext, session: AsyncSession, stored: E
         logger.warning("no payment handler for reference kind %r", charge.reference_kind)
         return
     await handler(session, ChargeUpdate(charge, event, previous, ctx.settings, ctx.jobs))
-
-
-for _provider in PROVIDERS:
-    inbox_handler(_provider)(handle_payment_event)
 
 
 async def refund_charge(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +38,8 @@ class Plan(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
 
 class UserPlan(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     __tablename__ = "user_plans"
+    # A write here drops the reads tagged with its user (`users:{user_id}`, see core.cache).
+    __cache_parents__: ClassVar[dict[str, str]] = {"user_id": "users"}
     __table_args__ = (
         # At most one active subscription per user, guaranteed by the database.
         Index(

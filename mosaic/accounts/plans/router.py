@@ -20,7 +20,7 @@ from mosaic.accounts.plans.schemas import (
     UserPlanOut,
 )
 from mosaic.core.access import public
-from mosaic.core.cache import cache_key, get_or_set, request_cache
+from mosaic.core.cache import ALL, cache_key, cached_model, entity_tag, get_or_set, request_cache
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
@@ -117,6 +117,7 @@ async def my_plans(
     session: SessionDep,
     user: CurrentUser,
     page: Pagination,
+    request: Request,
     status_filter: Annotated[
         str | None,
         Query(
@@ -126,11 +127,19 @@ async def my_plans(
         ),
     ] = None,
 ) -> Envelope[Page[UserPlanOut]]:
-    items, total = await service.list_subscriptions(session, user.id, page, status_filter)
-    return ok(
-        page_of(UserPlanOut, items, total, page),
-        "Subscriptions retrieved",
+    # Cached per user; dropped by a write to one of their subscriptions, by a bulk write to
+    # subscriptions (the expiry job, wherever it runs) and by a change to a plan.
+
+    async def load() -> Page[UserPlanOut]:
+        items, total = await service.list_subscriptions(session, user.id, page, status_filter)
+        return page_of(UserPlanOut, items, total, page)
+
+    key = cache_key("plans", "mine", {"page": page, "status": status_filter}, user_id=user.id)
+    tags = [entity_tag("users", user.id), entity_tag("user_plans", ALL), "plans"]
+    data = await cached_model(
+        request_cache(request), key, load, Page[UserPlanOut], tags=tags, session=session
     )
+    return ok(data, "Subscriptions retrieved")
 
 
 @subscriptions_router.post(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from mosaic.accounts.deps import CurrentUser
 from mosaic.accounts.settings import service
 from mosaic.accounts.settings.schemas import SettingsOut, SettingsUpdate
-from mosaic.core.cache import cache_key, get_or_set, request_cache
+from mosaic.core.cache import cache_key, entity_tag, get_or_set, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
@@ -26,9 +26,10 @@ async def get_settings(session: SessionDep, user: CurrentUser, request: Request)
         request_cache(request),
         cache_key("settings", "me", user_id=user.id),
         load,
-        tags=["user_settings"],
+        tags=[entity_tag("users", user.id)],
         dump=lambda value: value.model_dump(mode="json"),
         restore=SettingsOut.model_validate,
+        session=session,
     )
     return ok(data, "Settings retrieved")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 
@@ -12,6 +12,7 @@ from mosaic.accounts.deps import CurrentPrincipal, Principal, load_current_user,
 from mosaic.accounts.users import service
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserOut, AdminUserUpdate, MeOut, UserUpdateMe
+from mosaic.core.cache import cache_key, cached_model, entity_tag, request_cache
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
@@ -105,6 +106,7 @@ async def delete_me(session: SessionDep, principal: CurrentPrincipal) -> Envelop
 async def list_users(
     session: SessionDep,
     page: Pagination,
+    request: Request,
     email: Annotated[str | None, Query(max_length=320, description="Substring of the email")] = None,
     role: Annotated[str | None, Query(max_length=64, description="Role name")] = None,
     is_verified: Annotated[
@@ -119,18 +121,26 @@ async def list_users(
     ] = None,
     include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[AdminUserOut]]:
-    users, total = await service.list_users(
-        session,
-        page,
-        email=email,
-        role=role,
-        is_verified=is_verified,
-        is_active=is_active,
-        created_from=created_from,
-        created_to=created_to,
-        include_deleted=include_deleted,
+    # Cached per filter set; any write to a user (a login too: `last_login_at`) or a role drops it.
+    filters: dict[str, Any] = {
+        "email": email,
+        "role": role,
+        "is_verified": is_verified,
+        "is_active": is_active,
+        "created_from": created_from,
+        "created_to": created_to,
+        "include_deleted": include_deleted,
+    }
+
+    async def load() -> Page[AdminUserOut]:
+        users, total = await service.list_users(session, page, **filters)
+        return page_of(AdminUserOut, users, total, page, _admin_out)
+
+    key = cache_key("users", "admin_list", {**filters, "page": page})
+    data = await cached_model(
+        request_cache(request), key, load, Page[AdminUserOut], tags=["users", "roles"], session=session
     )
-    return ok(page_of(AdminUserOut, users, total, page, _admin_out), "Users retrieved successfully")
+    return ok(data, "Users retrieved successfully")
 
 
 def _admin_out(user: User) -> AdminUserOut:
@@ -144,8 +154,14 @@ def _admin_out(user: User) -> AdminUserOut:
     responses=error_responses(401, 403, 404),
     dependencies=[Depends(require_permission("users", "read"))],
 )
-async def get_user(user_id: uuid.UUID, session: SessionDep) -> Envelope[AdminUserOut]:
-    return ok(_admin_out(await service.load_user(session, user_id)), "User retrieved successfully")
+async def get_user(user_id: uuid.UUID, session: SessionDep, request: Request) -> Envelope[AdminUserOut]:
+    async def load() -> AdminUserOut:
+        return _admin_out(await service.load_user(session, user_id))
+
+    key = cache_key("users", "admin_get", {"id": user_id})
+    tags = [entity_tag("users", user_id), "roles"]
+    data = await cached_model(request_cache(request), key, load, AdminUserOut, tags=tags, session=session)
+    return ok(data, "User retrieved successfully")
 
 
 @router.put(

@@ -18,9 +18,9 @@ From a request, use `enqueue_after_commit` so a rolled-back request queues nothi
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mosaic.core.cache import Cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database, on_commit
+
+if TYPE_CHECKING:  # core.domain imports this module (Domain.jobs are TaskSpecs)
+    from mosaic.core.domain import ScheduledJob
 
 logger = logging.getLogger("mosaic.jobs")
 
@@ -42,6 +45,10 @@ class JobContext:
     jobs: JobQueue | None = None
     # Provider instances by name ("email", "storage"): core cannot import providers.
     services: Mapping[str, Any] = field(default_factory=dict)
+    # The enabled domains' schedules, which `core.scheduled_tick` looks names up in.
+    schedule: Sequence[ScheduledJob] = ()
+    # The runnable jobs of this process, which a schedule tick runs its task from.
+    tasks: TaskRegistry | None = None
 
     def service(self, name: str) -> Any:
         try:

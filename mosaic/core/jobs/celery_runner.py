@@ -16,10 +16,12 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from celery import Celery, signals
+from celery.schedules import crontab
 
 from mosaic.core.config import Settings
 from mosaic.core.domain import ScheduledJob
 from mosaic.core.jobs import JobContext, JobQueue, TaskRef, TaskRegistry, TaskSpec, task_name
+from mosaic.core.jobs.schedule import SCHEDULED_TICK
 
 logger = logging.getLogger("mosaic.jobs")
 
@@ -56,6 +58,18 @@ class WorkerLoop:
         self._context = None
 
 
+def beat_crontab(cron: str) -> crontab:
+    """Celery's crontab for a five-field expression (its positional order differs from cron's)."""
+    minute, hour, day_of_month, month_of_year, day_of_week = cron.split()
+    return crontab(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+    )
+
+
 def build_celery(
     settings: Settings,
     *,
@@ -78,10 +92,13 @@ def build_celery(
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         enable_utc=True,
+        # The same lease as the in-process runner: a second beat (or a late message) cannot run
+        # a tick twice; the worker resolves the tick from the time it starts the job.
         beat_schedule={
             item.name: {
-                "task": item.task,
-                "schedule": float(item.every_seconds),
+                "task": SCHEDULED_TICK,
+                "schedule": beat_crontab(item.cron),
+                "args": [item.name],
                 "options": {"queue": settings.CELERY_QUEUE},
             }
             for item in schedule

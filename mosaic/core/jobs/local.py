@@ -3,7 +3,8 @@
 A job enqueued during a request runs *after the response has been sent*, inside the same ASGI
 call (as Starlette's background tasks do): `BackgroundJobsMiddleware` collects them and runs them
 once the app has answered, so the client never waits for an email. A job enqueued outside a
-request (a scheduled job, another job) runs as a tracked asyncio task. Both paths retry a
+request (a scheduled tick, another job) runs as a tracked asyncio task. Every process runs the
+schedule loops; `mosaic.core.jobs.schedule`'s lease lets exactly one of them run each tick. Both paths retry a
 failing job a bounded number of times with exponential back-off and log the final failure.
 
 Arguments go through a JSON round trip here too, so a task that would break on Celery (a UUID,
@@ -14,15 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mosaic.core.database import utcnow
 from mosaic.core.domain import ScheduledJob
 from mosaic.core.jobs import JobContext, TaskRef, TaskRegistry, TaskSpec, task_name
+from mosaic.core.jobs.schedule import SCHEDULED_TICK
 
 logger = logging.getLogger("mosaic.jobs")
 
@@ -44,10 +48,16 @@ class InProcessJobs:
         tasks: TaskRegistry | None = None,
         schedule: Sequence[ScheduledJob] = (),
         run_schedule: bool = True,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.registry = tasks if tasks is not None else TaskRegistry()
         self.schedule = list(schedule)
         self.run_schedule = run_schedule
+        # Replaceable so tests drive time instead of waiting for the next minute.
+        self.clock = clock
+        self.sleep = sleep
         self.context: JobContext | None = None
         self._running: set[asyncio.Task[bool]] = set()
         self._timers: list[asyncio.Task[None]] = []
@@ -95,20 +105,21 @@ class InProcessJobs:
                 return True
         return False  # pragma: no cover - the loop always returns
 
-    async def _every(self, scheduled: ScheduledJob) -> None:
+    async def _ticks(self, scheduled: ScheduledJob) -> None:
+        """Fire every tick of `scheduled`; the lease decides which process actually runs it."""
+        if scheduled.task not in self.registry.names():
+            logger.error("scheduled job %s names unknown task %s", scheduled.name, scheduled.task)
+            return
         while True:
-            await asyncio.sleep(scheduled.every_seconds)
-            try:
-                await self.enqueue(scheduled.task)
-            except LookupError:
-                logger.error("scheduled job %s names unknown task %s", scheduled.name, scheduled.task)
-                return
+            tick = scheduled.next_tick(self.clock())
+            await self.sleep(max(0.0, (tick - self.clock()).total_seconds()))
+            await self.enqueue(SCHEDULED_TICK, scheduled.name, tick.isoformat())
 
     async def start(self) -> None:
         if self.run_schedule:
             loop = asyncio.get_running_loop()
             self._timers = [
-                loop.create_task(self._every(item), name=f"schedule:{item.name}") for item in self.schedule
+                loop.create_task(self._ticks(item), name=f"schedule:{item.name}") for item in self.schedule
             ]
 
     async def close(self, grace_seconds: float = 30.0) -> None:

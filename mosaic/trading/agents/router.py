@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from mosaic.accounts.deps import CurrentPrincipal, require_permission
+from mosaic.core.cache import cache_key, cached_model, entity_tag, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
@@ -33,24 +34,27 @@ async def list_agents(
     session: SessionDep,
     page: Pagination,
     principal: CurrentPrincipal,
+    request: Request,
     name: Annotated[str | None, Query(max_length=100, description="Substring of the name")] = None,
     provider: Annotated[AgentProvider | None, Query(description="Only agents of this AI provider.")] = None,
     is_active: ActiveFilter = None,
     include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[AgentOut]]:
-    items, total = await service.list_agents(
-        session,
-        page,
-        manage=principal.can(MANAGE),
-        name=name,
-        provider=provider,
-        is_active=is_active,
-        include_deleted=include_deleted,
+    # Cached per filter set and view (managers see more); any write to an agent invalidates it.
+    filters: dict[str, Any] = {"name": name, "provider": provider, "is_active": is_active}
+    manage = principal.can(MANAGE)
+
+    async def load() -> Page[AgentOut]:
+        items, total = await service.list_agents(
+            session, page, manage=manage, include_deleted=include_deleted, **filters
+        )
+        return page_of(AgentOut, items, total, page)
+
+    key = cache_key("agents", "list", {**filters, "page": page, "manage": manage, "deleted": include_deleted})
+    data = await cached_model(
+        request_cache(request), key, load, Page[AgentOut], tags=["agents"], session=session
     )
-    return ok(
-        page_of(AgentOut, items, total, page),
-        "Agents retrieved successfully",
-    )
+    return ok(data, "Agents retrieved successfully")
 
 
 @router.get(
@@ -60,10 +64,17 @@ async def list_agents(
     responses=error_responses(401, 404),
 )
 async def get_agent(
-    agent_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    agent_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, request: Request
 ) -> Envelope[AgentOut]:
-    agent = await service.get_agent(session, agent_id, manage=principal.can(MANAGE))
-    return ok(AgentOut.model_validate(agent), "Agent retrieved successfully")
+    manage = principal.can(MANAGE)
+
+    async def load() -> AgentOut:
+        return AgentOut.model_validate(await service.get_agent(session, agent_id, manage=manage))
+
+    key = cache_key("agents", "get", {"id": agent_id, "manage": manage})
+    tags = [entity_tag("agents", agent_id)]
+    data = await cached_model(request_cache(request), key, load, AgentOut, tags=tags, session=session)
+    return ok(data, "Agent retrieved successfully")
 
 
 @router.post(

@@ -4,11 +4,12 @@ need `prompts:write`/`delete`; a user writes their private prompts under `/promp
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from mosaic.accounts.deps import CurrentPrincipal, CurrentUser, Principal, require_permission
+from mosaic.core.cache import cache_key, cached_model, entity_tag, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
@@ -40,6 +41,7 @@ async def list_prompts(
     session: SessionDep,
     page: Pagination,
     principal: CurrentPrincipal,
+    request: Request,
     category: Annotated[
         str | None, Query(pattern=CATEGORY_PATTERN, description="Only prompts of this category.")
     ] = None,
@@ -49,13 +51,19 @@ async def list_prompts(
     mine: Annotated[bool, Query(description="Only the caller's own private prompts.")] = False,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
 ) -> Envelope[Page[PromptOut]]:
-    items, total = await service.list_prompts(
-        session, principal.user.id, page, category=category, is_public=is_public, mine=mine, q=q
+    # Cached per caller (their private prompts are in it); any write to a prompt invalidates it.
+    user_id = principal.user.id
+    filters: dict[str, Any] = {"category": category, "is_public": is_public, "mine": mine, "q": q}
+
+    async def load() -> Page[PromptOut]:
+        items, total = await service.list_prompts(session, user_id, page, **filters)
+        return page_of(PromptOut, items, total, page)
+
+    key = cache_key("prompts", "list", {**filters, "page": page}, user_id=user_id)
+    data = await cached_model(
+        request_cache(request), key, load, Page[PromptOut], tags=["prompts"], session=session
     )
-    return ok(
-        page_of(PromptOut, items, total, page),
-        "Prompts retrieved successfully",
-    )
+    return ok(data, "Prompts retrieved successfully")
 
 
 @router.post(
@@ -105,10 +113,17 @@ async def delete_private_prompt(
     responses=error_responses(401, 404),
 )
 async def get_prompt(
-    prompt_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    prompt_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, request: Request
 ) -> Envelope[PromptOut]:
-    prompt = await service.visible_prompt(session, principal.user.id, prompt_id)
-    return ok(PromptOut.model_validate(prompt), "Prompt retrieved successfully")
+    user_id = principal.user.id
+
+    async def load() -> PromptOut:
+        return PromptOut.model_validate(await service.visible_prompt(session, user_id, prompt_id))
+
+    key = cache_key("prompts", "get", {"id": prompt_id}, user_id=user_id)
+    tags = [entity_tag("prompts", prompt_id)]
+    data = await cached_model(request_cache(request), key, load, PromptOut, tags=tags, session=session)
+    return ok(data, "Prompt retrieved successfully")
 
 
 @router.post(

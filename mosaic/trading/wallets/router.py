@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from mosaic.accounts.deps import CurrentPrincipal, require_permission
+from mosaic.core.cache import cache_key, cached_model, entity_tag, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
@@ -33,6 +34,7 @@ async def list_wallets(
     session: SessionDep,
     page: Pagination,
     principal: CurrentPrincipal,
+    request: Request,
     name: Annotated[str | None, Query(max_length=100, description="Substring of the name")] = None,
     type: Annotated[WalletType | None, Query(description="Only providers of this type.")] = None,
     provider: Annotated[
@@ -41,20 +43,23 @@ async def list_wallets(
     is_active: ActiveFilter = None,
     include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[WalletOut]]:
-    items, total = await service.list_wallets(
-        session,
-        page,
-        manage=principal.can(MANAGE),
-        name=name,
-        type=type,
-        provider=provider,
-        is_active=is_active,
-        include_deleted=include_deleted,
+    # Cached per filter set and view (managers see more); any write to a wallet invalidates it.
+    filters: dict[str, Any] = {"name": name, "type": type, "provider": provider, "is_active": is_active}
+    manage = principal.can(MANAGE)
+
+    async def load() -> Page[WalletOut]:
+        items, total = await service.list_wallets(
+            session, page, manage=manage, include_deleted=include_deleted, **filters
+        )
+        return page_of(WalletOut, items, total, page)
+
+    key = cache_key(
+        "wallets", "list", {**filters, "page": page, "manage": manage, "deleted": include_deleted}
     )
-    return ok(
-        page_of(WalletOut, items, total, page),
-        "Wallets retrieved successfully",
+    data = await cached_model(
+        request_cache(request), key, load, Page[WalletOut], tags=["wallets"], session=session
     )
+    return ok(data, "Wallets retrieved successfully")
 
 
 @router.get(
@@ -64,10 +69,17 @@ async def list_wallets(
     responses=error_responses(401, 404),
 )
 async def get_wallet(
-    wallet_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    wallet_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, request: Request
 ) -> Envelope[WalletOut]:
-    wallet = await service.get_wallet(session, wallet_id, manage=principal.can(MANAGE))
-    return ok(WalletOut.model_validate(wallet), "Wallet retrieved successfully")
+    manage = principal.can(MANAGE)
+
+    async def load() -> WalletOut:
+        return WalletOut.model_validate(await service.get_wallet(session, wallet_id, manage=manage))
+
+    key = cache_key("wallets", "get", {"id": wallet_id, "manage": manage})
+    tags = [entity_tag("wallets", wallet_id)]
+    data = await cached_model(request_cache(request), key, load, WalletOut, tags=tags, session=session)
+    return ok(data, "Wallet retrieved successfully")
 
 
 @router.post(

@@ -1,0 +1,1 @@
+"""Importing a MongoDB export into Mosaic's tables (`mosaic legacy import-mongo`)."""
