@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from mosaic.accounts.auth.router import router as auth_router
 from mosaic.accounts.billing.jobs import EXPIRE_CHECKOUTS, expire_offline_checkouts_job
 from mosaic.accounts.billing.router import WEBHOOK_PREFIX, charges_router, pay_router, webhooks_router
-from mosaic.accounts.billing.service import handle_payment_event
+from mosaic.accounts.billing.service import handle_payment_event, payment_handlers
 from mosaic.accounts.notifications.router import router as notifications_router
 from mosaic.accounts.plans.jobs import (
     EXPIRE_SUBSCRIPTIONS,
@@ -45,8 +45,10 @@ ADMIN_PERMISSIONS = [
 
 
 async def start_billing(app: FastAPI) -> None:
-    """Build the configured payment gateway once; missing keys stop start-up, not a request."""
+    """Build the configured payment gateway once; missing keys (or two domains claiming one payment
+    reference kind) stop start-up, not a request."""
     app.state.payment_gateway = build_payment_gateway(app.state.settings)
+    payment_handlers(app.state.settings)
 
 
 domain = Domain(

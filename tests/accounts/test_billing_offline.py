@@ -418,3 +418,38 @@ async def test_the_offline_checkout_expiry_job_lapses_pending_checkouts(client, 
     assert await expire_offline_checkouts_job(app.state.jobs.context) >= 1
     await drain(app)
     assert (await subscription_row(app, sub["id"])).status == "expired"
+
+
+async def test_in_production_the_offline_gateway_takes_no_payment(make_client, client, admin, user_a):
+    """A click-to-pay page in production would give paid plans away: it refuses, grants still work.
+    (A production app refuses SQLite, so the test app gets the gateway production builds.)"""
+    plan = await create_plan(client, admin)
+    sub = await subscribe(client, user_a, plan["id"])  # made while payable
+    prod_app, prod = await make_client()
+    production = prod_app.state.settings.model_copy(update={"ENVIRONMENT": "production"})
+    prod_app.state.payment_gateway = OfflineGateway.from_settings(production)
+    answer = await prod.post(MINE, json={"plan_id": plan["id"]}, headers=user_a.headers)
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "PAYMENT_GATEWAY_UNAVAILABLE"
+    assert (await prod.get(pay_path(sub["payment_url"]))).status_code == 404
+    assert (await prod.post(f"{pay_path(sub['payment_url'])}/complete")).status_code == 404
+    await prod_app.state.jobs.drain()
+    assert (await subscription_row(prod_app, sub["id"])).status == "pending"
+    granted = await prod.post(
+        f"/api/v1/users/{user_a.id}/plans", json={"plan_id": plan["id"]}, headers=admin.headers
+    )
+    assert granted.status_code == 201 and granted.json()["data"]["status"] == "active"
+
+
+async def test_webhooks_are_exempt_from_the_general_rate_limit(make_client):
+    _, limited = await make_client(RATE_LIMIT_PER_MINUTE=3)
+    answers = [
+        (
+            await limited.post(
+                f"{WEBHOOKS}/offline", content=b"{}", headers={"content-type": "application/json"}
+            )
+        )
+        for _ in range(6)
+    ]
+    assert [a.status_code for a in answers] == [400] * 6
+    others = [(await limited.get("/api/v1/plans")).status_code for _ in range(6)]
+    assert 429 in others  # the same client is limited elsewhere

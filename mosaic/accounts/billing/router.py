@@ -258,7 +258,7 @@ def page(title: str, content: str, status_code: int = 200) -> HTMLResponse:
 
 
 async def offline_charge(session: SessionDep, gateway: PaymentGateway, session_id: str) -> Charge | None:
-    if not isinstance(gateway, OfflineGateway):
+    if not isinstance(gateway, OfflineGateway) or not gateway.enabled:
         return None
     result = await session.execute(
         select(Charge).where(Charge.gateway == "offline", Charge.session_id == session_id).with_for_update()

@@ -23,6 +23,7 @@ from mosaic.providers.payments import (
     Checkout,
     CheckoutRequest,
     EventType,
+    GatewayError,
     InvalidSignature,
     PaymentEvent,
     PayoutResult,
@@ -82,13 +83,21 @@ def verify_timestamped_signature(
 class OfflineGateway:
     secret: bytes
     base_url: str
+    # Off in production: a page where anyone "pays" by clicking would hand out paid plans for free.
+    enabled: bool = True
     name: ProviderName = "offline"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OfflineGateway:
-        return cls(secret=offline_webhook_secret(settings), base_url=settings.PUBLIC_BASE_URL.rstrip("/"))
+        return cls(
+            secret=offline_webhook_secret(settings),
+            base_url=settings.PUBLIC_BASE_URL.rstrip("/"),
+            enabled=settings.ENVIRONMENT != "production",
+        )
 
     async def create_checkout(self, request: CheckoutRequest) -> Checkout:
+        if not self.enabled:
+            raise GatewayError("the offline gateway takes no payments in production; set PAYMENT_PROVIDER")
         session_id = "ps_" + secrets.token_urlsafe(24)
         return Checkout(session_id=session_id, url=f"{self.base_url}{PAY_PATH}/{session_id}")
 
