@@ -200,8 +200,8 @@ class Settings(BaseSettings):
     # Payments (mosaic.providers.payments): the offline gateway by default, keys only as SecretStr.
     PAYMENT_PROVIDER: Literal["offline", "stripe", "square"] = "offline"
     # Where Mosaic is reachable from a browser (links to the offline /pay page, Square's
-    # notification URL); the API prefix is added by the code.
-    PUBLIC_BASE_URL: str = "http://localhost:8000"
+    # notification URL); the API prefix is added by the code. Unset: http://HOST:PORT.
+    PUBLIC_BASE_URL: str | None = None
     # HMAC key of the offline gateway's webhooks; unset = derived from JWT_SECRET_KEY.
     PAYMENT_WEBHOOK_SECRET: SecretStr | None = None
     PAYMENT_CHECKOUT_MINUTES: int = Field(default=60, ge=30, le=1440)
@@ -290,6 +290,10 @@ class Settings(BaseSettings):
         return _decode_wallet_keys(
             configured.get_secret_value() if configured is not None else DEV_WALLET_ENCRYPTION_KEY
         )
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.PUBLIC_BASE_URL or f"http://{self.HOST}:{self.PORT}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

@@ -37,7 +37,7 @@ async def test_a_paid_plan_stays_pending_and_lifts_no_limit_until_paid(client, a
     plan = await create_plan(client, admin)
     sub = await subscribe(client, user_a, plan["id"])
     assert sub["status"] == "pending" and sub["end_date"] is None
-    assert sub["payment_url"].startswith("http://localhost:8000/api/v1/pay/ps_")
+    assert sub["payment_url"].startswith("http://127.0.0.1:8000/api/v1/pay/ps_")
     await drain(app)
     assert await active_plan_name(client, user_a) == ["Free"]
     assert await flows_limit(app, user_a) == 2  # Free's limit, not the paid plan's 10

@@ -34,7 +34,7 @@ class ChargeOut(BaseModel):
     currency: str = Field(examples=["USD"])
     session_id: str | None = Field(examples=["cs_test_a1b2c3"])
     payment_id: str | None = Field(examples=["pi_3QbZ3x2eZvKYlo2C0rDm7Rk1"])
-    checkout_url: str | None = Field(examples=["http://localhost:8000/api/v1/pay/ps_2J9d"])
+    checkout_url: str | None = Field(examples=["http://127.0.0.1:8000/api/v1/pay/ps_2J9d"])
     expires_at: datetime
     paid_at: datetime | None
     created_at: datetime

@@ -89,7 +89,7 @@ class UserPlanOut(BaseModel):
     payment_url: str | None = Field(
         default=None,
         description="Where to pay for a pending paid subscription (only in the answer that created it).",
-        examples=["http://localhost:8000/api/v1/pay/ps_Qm9yZ2V0LW1lLW5vdA"],
+        examples=["http://127.0.0.1:8000/api/v1/pay/ps_Qm9yZ2V0LW1lLW5vdA"],
     )
     created_at: datetime
 

@@ -91,7 +91,7 @@ class OfflineGateway:
     def from_settings(cls, settings: Settings) -> OfflineGateway:
         return cls(
             secret=offline_webhook_secret(settings),
-            base_url=settings.PUBLIC_BASE_URL.rstrip("/"),
+            base_url=settings.public_base_url,
             enabled=settings.ENVIRONMENT != "production",
         )
 

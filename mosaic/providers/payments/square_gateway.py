@@ -75,8 +75,7 @@ class SquareGateway:
             access_token=settings.SQUARE_ACCESS_TOKEN.get_secret_value(),
             location_id=settings.SQUARE_LOCATION_ID,
             signature_key=settings.SQUARE_WEBHOOK_SIGNATURE_KEY.get_secret_value().encode(),
-            notification_url=settings.SQUARE_WEBHOOK_URL
-            or settings.PUBLIC_BASE_URL.rstrip("/") + WEBHOOK_PATH,
+            notification_url=settings.SQUARE_WEBHOOK_URL or settings.public_base_url + WEBHOOK_PATH,
             base_url=BASE_URLS[settings.SQUARE_ENVIRONMENT],
             api_version=settings.SQUARE_API_VERSION,
         )
