@@ -38,10 +38,16 @@ webhooks_router = APIRouter(prefix=WEBHOOK_PREFIX, tags=["payments"])
 charges_router = APIRouter(prefix="/payments/charges", tags=["payments"])
 pay_router = APIRouter(prefix="/pay", tags=["payments"])
 
-Jobs = Annotated[JobQueue, Depends(get_jobs)]
+
+async def get_job_queue(request: Request) -> JobQueue:
+    """`core.jobs.get_jobs` as an async dependency (a sync one costs a thread hop per request)."""
+    return get_jobs(request)
 
 
-def get_gateway(request: Request) -> PaymentGateway:
+Jobs = Annotated[JobQueue, Depends(get_job_queue)]
+
+
+async def get_gateway(request: Request) -> PaymentGateway:
     gateway: PaymentGateway = request.app.state.payment_gateway
     return gateway
 
@@ -49,7 +55,7 @@ def get_gateway(request: Request) -> PaymentGateway:
 Gateway = Annotated[PaymentGateway, Depends(get_gateway)]
 
 
-def get_inbox(request: Request) -> InboxRegistry:
+async def get_inbox(request: Request) -> InboxRegistry:
     inbox: InboxRegistry = request.app.state.inbox
     return inbox
 
@@ -277,19 +283,15 @@ def link(url: str, text: str) -> str:
     return f'<p><a href="{html.escape(url, quote=True)}">{html.escape(text)}</a></p>'
 
 
+_HTML = {"text/html": {"example": "<!doctype html><html>...</html>"}}
+# The pages answer HTML; what fails before them (validation, limits) is the usual JSON envelope.
+# Declared here without a model so FastAPI does not file those under the route's text/html.
+_JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
 HTML_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {
-        "content": {"text/html": {"example": "<!doctype html><html>...</html>"}},
-        "description": "The page",
-    },
-    404: {
-        "content": {"text/html": {"example": "<!doctype html><html>...</html>"}},
-        "description": "No such checkout",
-    },
-    409: {
-        "content": {"text/html": {"example": "<!doctype html><html>...</html>"}},
-        "description": "The checkout is no longer payable (paid, cancelled or expired)",
-    },
+    200: {"content": _HTML, "description": "The page"},
+    404: {"content": _HTML, "description": "No such checkout"},
+    409: {"content": _HTML, "description": "The checkout is no longer payable (paid, cancelled or expired)"},
+    **{status: {"content": _JSON_ERROR, "description": ""} for status in (400, 422, 429, 500)},
 }
 
 SessionPath = Annotated[
@@ -297,8 +299,8 @@ SessionPath = Annotated[
     Path(
         min_length=4,
         max_length=64,
-        pattern=r"^ps_[A-Za-z0-9_-]+$",
-        description="The offline checkout session, as in the payment URL.",
+        description="The offline checkout session (`ps_...`), as in the payment URL.",
+        examples=["ps_Qm9yZ2V0LW1lLW5vdA"],
     ),
 ]
 
