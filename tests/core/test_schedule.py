@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mosaic.core.database import Database
 from mosaic.core.domain import ScheduledJob
-from mosaic.core.jobs import JobContext, job
+from mosaic.core.jobs import JobContext, TaskRegistry, job
 from mosaic.core.jobs.celery_runner import build_celery
 from mosaic.core.jobs.local import InProcessJobs
 from mosaic.core.jobs.schedule import SCHEDULED_TICK, ScheduleRun, run_tick, scheduled_tick
@@ -37,6 +37,10 @@ async def schedule_probe(ctx: JobContext) -> None:
 async def schedule_slow(ctx: JobContext) -> None:
     GATE["started"].set()
     await GATE["release"].wait()
+
+
+# What an app built from a domain declaring these jobs would run (the platform's tick job too).
+TASKS = TaskRegistry([schedule_probe, schedule_slow, scheduled_tick])
 
 
 def test_a_schedule_takes_a_five_field_cron_expression():
@@ -108,7 +112,7 @@ async def two_processes(settings) -> AsyncIterator[tuple[Database, Database]]:
 
 
 def _context(settings, database: Database, schedule: list[ScheduledJob]) -> JobContext:
-    return JobContext(settings=settings, database=database, schedule=schedule)
+    return JobContext(settings=settings, database=database, schedule=schedule, tasks=TASKS)
 
 
 async def _runs_of(database: Database, name: str) -> list[tuple[datetime, str]]:
@@ -126,7 +130,7 @@ async def test_a_schedule_ticks_once_per_period_across_two_processes(settings, t
     clock = FakeClock(datetime(2026, 12, 1, 9, 0, 30, tzinfo=UTC))
     runners = []
     for database in two_processes:
-        runner = InProcessJobs(schedule=schedule, clock=clock.now, sleep=clock.sleep)
+        runner = InProcessJobs(TASKS, schedule=schedule, clock=clock.now, sleep=clock.sleep)
         runner.context = _context(settings, database, schedule)
         runners.append(runner)
     RUNS.clear()
