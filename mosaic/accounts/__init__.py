@@ -51,6 +51,12 @@ async def start_billing(app: FastAPI) -> None:
     payment_handlers(app.state.settings)
 
 
+async def stop_billing(app: FastAPI) -> None:
+    close = getattr(getattr(app.state, "payment_gateway", None), "close", None)
+    if close is not None:
+        await close()
+
+
 domain = Domain(
     name="accounts",
     # Fixed paths before parameterised ones: /users/me/plans and /users/me/settings before /users/{id}.
@@ -80,6 +86,7 @@ domain = Domain(
     # Providers retry webhooks in bursts; throttling them would only delay the payment.
     rate_limit_exempt=(f"/api/v1{WEBHOOK_PREFIX}",),
     on_startup=(start_billing,),
+    on_shutdown=(stop_billing,),
     # Every gateway's verified events go through the core inbox to billing's one handler.
     inbox_handlers={provider: handle_payment_event for provider in PROVIDERS},
     payment_handlers={REFERENCE_KIND: on_plan_payment},

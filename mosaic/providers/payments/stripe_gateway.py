@@ -50,18 +50,23 @@ def _event_type(provider_type: str, obj: dict[str, Any]) -> EventType:
 class StripeGateway:
     client: stripe.StripeClient
     webhook_secret: str
+    http: stripe.HTTPXClient | None = None
     name: ProviderName = "stripe"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StripeGateway:
         if settings.STRIPE_SECRET_KEY is None or settings.STRIPE_WEBHOOK_SECRET is None:
             raise ValueError("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET")
+        http = stripe.HTTPXClient(timeout=20)
         client = stripe.StripeClient(
-            settings.STRIPE_SECRET_KEY.get_secret_value(),
-            http_client=stripe.HTTPXClient(timeout=20),
-            max_network_retries=2,
+            settings.STRIPE_SECRET_KEY.get_secret_value(), http_client=http, max_network_retries=2
         )
-        return cls(client=client, webhook_secret=settings.STRIPE_WEBHOOK_SECRET.get_secret_value())
+        return cls(client=client, webhook_secret=settings.STRIPE_WEBHOOK_SECRET.get_secret_value(), http=http)
+
+    async def close(self) -> None:
+        """Release the pooled connections (the app's shutdown)."""
+        if self.http is not None:
+            await self.http.close_async()  # type: ignore[no-untyped-call]
 
     async def create_checkout(self, request: CheckoutRequest) -> Checkout:
         metadata = {"charge_id": request.charge_id, "reference": str(request.reference)}
