@@ -36,10 +36,11 @@ from bench.scenarios import (
     BACKPRESSURE_WORKERS,
     GOAL_RATIO,
     GOAL_SCENARIO,
+    MARKETPLACE_SCENARIOS,
     Scenario,
     select,
 )
-from bench.seed import Seeded, seed_through_api, seed_users
+from bench.seed import Seeded, seed_marketplace, seed_through_api, seed_users
 from mosaic.core.config import Settings
 
 DEFAULT_POOL_TIMEOUT_S = float(Settings.model_fields["DB_POOL_TIMEOUT_SECONDS"].default)
@@ -226,6 +227,9 @@ class Bench:
         self.progress(f"preparing the database: {found.description}")
         prepare_database(env)
         seeded = seed_users(found.database_url)
+        if any(s.name in MARKETPLACE_SCENARIOS for s in self.scenarios):
+            self.progress("seeding the studio marketplace (10,000 studios)")
+            self.notes.append(seed_marketplace(found.database_url))
         for workers in self.workers:
             for scenario in self.scenarios:
                 if scenario.bare:

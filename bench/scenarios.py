@@ -45,10 +45,24 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("plans", "GET /plans", "GET", f"{API}/plans"),
         Scenario("trade_create", "POST /trades", "POST", f"{API}/trades", auth=True, body=_json(TRADE_BODY)),
         Scenario("notifications", "GET /notifications", "GET", f"{API}/notifications", auth=True),
+        # Booking's public search on 10,000 studios / 30,000 rooms: geo radius, price, capacity, sort.
+        Scenario(
+            "studio_search",
+            "GET /studios (near+price+capacity)",
+            "GET",
+            f"{API}/studios?near=38.72,-9.14&radius_km=10&max_price=60&capacity=4&sort=price&limit=20",
+        ),
+        Scenario(
+            "studio_search_city",
+            "GET /studios (country+q)",
+            "GET",
+            f"{API}/studios?country=DE&q=studios&limit=20",
+        ),
         # 256 connections on one worker against the pool: complete or 503 + Retry-After, never stall.
         Scenario(BACKPRESSURE, "GET /users/me at 256 conns", "GET", f"{API}/users/me", auth=True),
     )
 }
+MARKETPLACE_SCENARIOS = frozenset({"studio_search", "studio_search_city"})
 GOAL_SCENARIO, GOAL_RATIO = "me", 0.5
 BACKPRESSURE_CONNECTIONS = 256
 BACKPRESSURE_WORKERS = 1

@@ -114,6 +114,43 @@ async def _seed_users(database_url: str) -> uuid.UUID:
     return bench_id
 
 
+MARKETPLACE_STUDIOS = 10_000
+MARKETPLACE_ROOMS_PER_STUDIO = 3  # 30,000 rooms
+
+
+def seed_marketplace(database_url: str, studios: int = MARKETPLACE_STUDIOS) -> str:
+    """The booking search data set, by the demo generator at scale (SQL bulk inserts)."""
+    return asyncio.run(_seed_marketplace(database_url, studios))
+
+
+async def _seed_marketplace(database_url: str, studios: int) -> str:
+    from sqlalchemy import select
+
+    from mosaic.accounts.users.models import User
+    from mosaic.booking.demo import generate
+    from mosaic.booking.geography.service import seed_countries
+    from mosaic.core.config import Settings
+    from mosaic.core.database import Database
+    from mosaic.main import import_all_models
+
+    import_all_models()
+    database = Database(Settings(_env_file=None, DATABASE_URL=database_url))  # type: ignore[call-arg]
+    try:
+        async with database.transaction() as session:
+            await seed_countries(session)
+            owners = list((await session.execute(select(User.id).limit(50))).scalars())
+            made = await generate(
+                session,
+                owners,
+                studios=studios,
+                rooms_per_studio=MARKETPLACE_ROOMS_PER_STUDIO,
+                studios_per_company=10,
+            )
+    finally:
+        await database.dispose()
+    return f"marketplace: {made.studios} studios, {made.rooms} rooms in {made.companies} companies"
+
+
 def _login(client: httpx.Client, email: str, password: str) -> str:
     response = client.post(f"{API}/auth/login", json={"email": email, "password": password})
     response.raise_for_status()

@@ -37,6 +37,14 @@ def version() -> None:
 MALLOC_TUNING = {"MALLOC_MMAP_THRESHOLD_": str(1024 * 1024), "MALLOC_ARENA_MAX": "2"}
 
 
+def forwarded_allow_ips(settings: Settings) -> str:
+    """The peers whose `X-Forwarded-For` the server believes: `TRUSTED_PROXIES`, and nobody when it
+    is empty. Left to their defaults, uvicorn and gunicorn trust loopback, so any local client
+    (or a proxy on the same host that passes the header on) could pick its own address and
+    dodge the per-IP limits; the app resolves the client with the same list."""
+    return ",".join(settings.TRUSTED_PROXIES)
+
+
 def startup_banner(settings: Settings, host: str, port: int) -> str:
     """What a new developer needs once the server is up: where it is, how to log in, where to look."""
     shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only compared
@@ -113,6 +121,7 @@ def serve(
             "--graceful-timeout", "30",
             "--timeout", "60",
             "--keep-alive", "5",
+            "--forwarded-allow-ips", forwarded_allow_ips(settings),
         ]  # fmt: skip
         for name, value in MALLOC_TUNING.items():
             os.environ.setdefault(name, value)
@@ -135,8 +144,8 @@ def serve(
         "port": bind_port,
         "reload": reload,
         "log_config": None,
-        "proxy_headers": True,
-        "forwarded_allow_ips": ",".join(settings.TRUSTED_PROXIES) or "127.0.0.1",
+        "proxy_headers": bool(settings.TRUSTED_PROXIES),
+        "forwarded_allow_ips": forwarded_allow_ips(settings),
         "timeout_graceful_shutdown": 30,
     }
     if reload:  # the reloader runs the server in a subprocess: the banner goes first instead
@@ -160,7 +169,14 @@ def migrate(
 
 
 @app.command()
-def seed() -> None:
+def seed(
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Also create the demo studio marketplace (booking; never in production)."
+        ),
+    ] = False,
+) -> None:
     """Create default permissions, roles, plans and the superadmin (idempotent)."""
     from mosaic.core.database import Database
     from mosaic.core.logging import configure_logging
@@ -168,15 +184,34 @@ def seed() -> None:
 
     settings = get_settings()
     configure_logging(settings)
+    domains = load_domains(settings)
+    if demo and (settings.is_production or "booking" not in {d.name for d in domains}):
+        typer.echo("--demo needs the booking domain and a non-production ENVIRONMENT", err=True)
+        raise typer.Exit(2)
 
-    async def run() -> None:
+    async def run() -> str:
         database = Database(settings)
         try:
-            await seed_domains(database, settings, load_domains(settings))
+            await seed_domains(database, settings, domains)
+            if not demo:
+                return ""
+            from mosaic.booking.demo import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, seed_demo
+            from mosaic.providers.storage import build_storage
+
+            async with database.transaction() as session:
+                made = await seed_demo(session, build_storage(settings))
+            if made is None:
+                return "demo marketplace already present"
+            return (
+                f"demo marketplace: {made.companies} companies, {made.studios} studios, {made.rooms} rooms, "
+                f"{made.photos} photos; studio owner {DEMO_OWNER_EMAIL} / {DEMO_OWNER_PASSWORD}"
+            )
         finally:
             await database.dispose()
 
-    asyncio.run(run())
+    note = asyncio.run(run())
+    if note:
+        typer.echo(note)
     typer.echo("seed complete")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -162,7 +162,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await services.close()
 
     # Swagger UI and ReDoc assets come from the fastapi-offline package: /docs works without internet.
-    app = FastAPIOffline(
+    # It needs a schema URL; with the docs off (production default) a plain FastAPI serves neither.
+    make_app: Callable[..., FastAPI] = FastAPIOffline if settings.docs_enabled else FastAPI
+    app = make_app(
         title=settings.APP_NAME,
         version=settings.APP_VERSION,
         debug=False,  # DEBUG never reaches clients: errors are always the envelope
@@ -171,6 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "MIT", "identifier": "MIT"},
         generate_unique_id_function=operation_id,
         telemetry=None if settings.OPENTELEMETRY_ENABLED else _NO_TELEMETRY,
+        # Off in production unless DOCS_ENABLED: the schema maps every route for an attacker.
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     install_openapi(app, servers=[{"url": "/", "description": "This server"}])
     app.state.settings = settings
@@ -221,7 +227,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BackgroundJobsMiddleware)
 
     app.include_router(health_router)
-    app.include_router(metrics_router)
+    if settings.METRICS_ENABLED:
+        app.include_router(metrics_router)
     if isinstance(storage, LocalStorage):
         app.mount("/media", StaticFiles(directory=storage.root, check_dir=False), name="media")
     for domain in domains:

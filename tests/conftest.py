@@ -129,6 +129,7 @@ def make_settings(**overrides: Any) -> Settings:
         "RATE_LIMIT_PER_MINUTE": 1_000_000,
         "AUTH_RATE_LIMIT_PER_ACCOUNT": "1000000/minute",
         "AUTH_RATE_LIMIT_PER_IP": "1000000/minute",
+        "REGISTRATION_RATE_LIMIT": "1000000/minute",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

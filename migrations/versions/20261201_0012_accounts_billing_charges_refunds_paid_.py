@@ -1,7 +1,7 @@
 """accounts billing: charges and their refunds; paid plans (cancel at period end, grants, renewals)
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-01 10:07:30.360141
 """
 
@@ -16,7 +16,7 @@ import mosaic.core.database
 import mosaic.core.money
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

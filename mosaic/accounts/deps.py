@@ -27,7 +27,7 @@ from mosaic.core.access import OWNER, PERMISSION, mark
 from mosaic.core.cache import Cache, Stamp, cache_key, entity_tag, get_or_set, request_cache
 from mosaic.core.config import Settings
 from mosaic.core.database import Database
-from mosaic.core.errors import Forbidden, Unauthorized
+from mosaic.core.errors import Forbidden, Unauthorized, is_outage, outage_log
 from mosaic.core.logging import user_id_var
 from mosaic.core.ratelimit import Identity
 from mosaic.core.security import LEEWAY_SECONDS, TokenError, TokenPurpose, decode_token, sha256_hex
@@ -364,4 +364,13 @@ async def identify_request(request: Request) -> Identity | None:
     cached = await fresh_principal(request, claims["jti"])
     if cached is not None:  # verified and still current: no other lookup for the admin flag
         return Identity(f"user:{user_id}", is_admin=cached.is_admin)
-    return Identity(f"user:{user_id}", is_admin=await _is_admin(request, user_id))
+    try:
+        is_admin = await _is_admin(request, user_id)
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        # Without the database the caller is counted as a plain user: the limiter must not turn
+        # an outage into an error of its own; the route answers 503 if it needs the database.
+        outage_log.report(exc, "rate-limit identity lookup")
+        is_admin = False
+    return Identity(f"user:{user_id}", is_admin=is_admin)

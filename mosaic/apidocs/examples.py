@@ -114,7 +114,9 @@ class ExampleGenerator:
         if schema.get("enum"):
             return schema["enum"][0]
         for key in ("anyOf", "oneOf"):
-            if key in schema:
+            # An object with its own properties and an `anyOf` is a rule over those properties
+            # (both or neither): the example comes from the properties, not from a rule branch.
+            if key in schema and "properties" not in schema:
                 variants = [v for v in schema[key] if self.resolver.resolve(v).get("type") != "null"]
                 return self.example(variants[0], name, depth + 1) if variants else None
         if "allOf" in schema:
@@ -177,6 +179,9 @@ class ExampleGenerator:
                 "BTC/USDT",
                 "USD",
                 "a1",
+                "25.50",  # a decimal-string amount
+                "+1",  # a calling code
+                "5551234567",  # a phone number's digits
             ]
             value = next((c for c in candidates if re.search(pattern, c)), value)
         return value

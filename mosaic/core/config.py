@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -83,6 +84,9 @@ class Settings(BaseSettings):
     # argon2 hashes running at once per process (each holds 19 MiB): a login burst's memory is
     # workers x this x 19 MiB; past the machine's cores, more slots add memory, not speed.
     PASSWORD_HASH_CONCURRENCY: int = Field(default=2, ge=1, le=64)
+    # A rotated refresh token presented again within this many seconds gets the same successor
+    # (two tabs refreshing at once); later, or once the successor is used, reuse revokes the family.
+    REFRESH_REUSE_GRACE_SECONDS: float = Field(default=10.0, ge=0, le=60)
     VERIFY_TOKEN_EXPIRE_HOURS: int = Field(default=48, ge=1)
     RESET_TOKEN_EXPIRE_MINUTES: int = Field(default=30, ge=5, le=1440)
     OAUTH_STATE_EXPIRE_MINUTES: int = Field(default=10, ge=1, le=60)
@@ -134,6 +138,17 @@ class Settings(BaseSettings):
     SMTP_STARTTLS: bool = False
     SMTP_USE_TLS: bool = False
 
+    # Booking (studio marketplace)
+    BOOKING_INVITATION_EXPIRE_HOURS: int = Field(default=72, ge=1)
+    # Default cancellation policy of a studio that sets none: a full refund up to N hours before the
+    # start, PARTIAL_PERCENT up to M hours, nothing after.
+    BOOKING_FULL_REFUND_HOURS: int = Field(default=48, ge=0)
+    BOOKING_PARTIAL_REFUND_HOURS: int = Field(default=24, ge=0)
+    BOOKING_PARTIAL_REFUND_PERCENT: int = Field(default=50, ge=0, le=100)
+    BOOKING_MAX_PHOTO_SIZE_MB: int = Field(default=10, ge=1)
+    BOOKING_MAX_PHOTOS: int = Field(default=30, ge=1)
+    BOOKING_MESSAGES_PER_MINUTE: int = Field(default=20, ge=1)
+
     # Rate limiting
     RATE_LIMIT_PER_MINUTE: int = Field(default=100, ge=1)
     ADMIN_RATE_LIMIT_ENABLED: bool = False
@@ -142,10 +157,15 @@ class Settings(BaseSettings):
     # `limits` notation ("5/minute", "20/hour"), counted per account and per client IP.
     AUTH_RATE_LIMIT_PER_ACCOUNT: str = "5/minute"
     AUTH_RATE_LIMIT_PER_IP: str = "20/minute"
+    # New accounts per client IP (`limits` notation): the general limit alone let one address
+    # create thousands of accounts an hour.
+    REGISTRATION_RATE_LIMIT: str = "10/hour"
+    # Password-reset emails sent per account per day; further requests answer the same, silently.
+    RESET_EMAILS_PER_DAY: int = Field(default=5, ge=1, le=1000)
 
     # Pagination
     DEFAULT_PAGE_SIZE: int = Field(default=10, ge=1)
-    MAX_PAGE_SIZE: int = Field(default=5000, ge=1)
+    MAX_PAGE_SIZE: int = Field(default=5000, ge=1, le=1_000_000)  # the `limit` query bound
 
     # Logging
     LOG_LEVEL: LogLevel = "INFO"
@@ -172,6 +192,12 @@ class Settings(BaseSettings):
     # metrics at /metrics, and the check alone costs a few percent of every request. Turn on when
     # an OpenTelemetry SDK and exporter are configured (e.g. FASTAPI_OTEL_AUTO_CONFIGURE=true).
     OPENTELEMETRY_ENABLED: bool = False
+    # /docs, /redoc and /openapi.json: unset means served everywhere but in production.
+    DOCS_ENABLED: bool | None = None
+    # /metrics: off, or (with METRICS_TOKEN) only for `Authorization: Bearer <token>` (Prometheus'
+    # `authorization` scrape setting); public otherwise, as most scrapers on a private network expect.
+    METRICS_ENABLED: bool = True
+    METRICS_TOKEN: SecretStr | None = None
     # Requests in progress per process beyond which new ones get 503 at once (0 disables).
     MAX_IN_FLIGHT_REQUESTS: int = Field(default=64, ge=0)
 
@@ -239,6 +265,43 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite://" + value[len("sqlite://") :]
         return value
 
+    @field_validator("AUTH_RATE_LIMIT_PER_ACCOUNT", "AUTH_RATE_LIMIT_PER_IP", "REGISTRATION_RATE_LIMIT")
+    @classmethod
+    def _limits_notation(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not in the limits notation (e.g. 10/hour)") from exc
+        return value
+
+    @field_validator("SUPERADMIN_EMAIL")
+    @classmethod
+    def _superadmin_can_log_in(cls, value: str) -> str:
+        """The seeded superadmin signs in through the same email check as everyone: an address
+        the login form refuses (a typo, a special-use domain such as `.local`) would seed an
+        account nobody can use, so start-up stops instead."""
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValueError(f"SUPERADMIN_EMAIL is not an address that can log in: {exc}") from exc
+        return value
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        """Addresses or CIDR networks (or `*`): a typo must stop start-up, not silently trust no one."""
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network") from exc
+        return value
+
     @field_validator("SECRET_BOX_KEYS")
     @classmethod
     def _wallet_keys_decode(cls, value: SecretStr | None) -> SecretStr | None:
@@ -294,6 +357,10 @@ class Settings(BaseSettings):
     @property
     def public_base_url(self) -> str:
         return (self.PUBLIC_BASE_URL or f"http://{self.HOST}:{self.PORT}").rstrip("/")
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.DOCS_ENABLED if self.DOCS_ENABLED is not None else not self.is_production
 
     @property
     def is_sqlite(self) -> bool:

@@ -49,6 +49,7 @@ PaymentHandler = Callable[[AsyncSession, Any], Awaitable[None]]
 DOMAIN_MODULES: dict[str, str] = {
     "accounts": "mosaic.accounts",
     "trading": "mosaic.trading",
+    "booking": "mosaic.booking",
 }
 ALWAYS_ON = ("accounts",)
 

@@ -8,7 +8,11 @@ trace, SQL or a secret.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
+import threading
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -225,22 +229,116 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return envelope_response(409, "CONFLICT", "Conflict with an existing resource")
 
 
+# SQLSTATEs that mean "the database cannot serve you now", not "your statement is wrong":
+# class 08 (connection exception), 53 (insufficient resources: 53300 too many clients), 57P
+# (operator intervention: shutdown, cannot connect now) and 3D000 (the database is gone).
+_OUTAGE_SQLSTATE_PREFIXES = ("08", "53", "57P", "3D000")
+_OUTAGE_ERRNOS = frozenset(
+    {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH, errno.ENETUNREACH}
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def _is_redis_outage(exc: BaseException) -> bool:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return isinstance(exc, RedisConnectionError | RedisTimeoutError)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` says a backing service (database, Redis) is unreachable or refusing work.
+
+    Such a failure is the server's, but not a bug: the answer is 503 with `Retry-After`, at any
+    layer (a handler, a dependency, the middleware's rate-limit identity lookup).
+    """
+    if isinstance(exc, PoolTimeoutError | ConnectionError | TimeoutError | socket.gaierror):
+        return True
+    if _is_redis_outage(exc):
+        return True
+    if isinstance(exc, DBAPIError):
+        state = _sqlstate(exc)
+        if exc.connection_invalidated or isinstance(exc, OperationalError):
+            return True
+        if state is not None and state.startswith(_OUTAGE_SQLSTATE_PREFIXES):
+            return True
+        # 55000 is a generic "object not in prerequisite state"; only this text means an outage.
+        return state == "55000" and "not currently accepting connections" in str(exc.orig)
+    if isinstance(exc, OSError):
+        return exc.errno in _OUTAGE_ERRNOS or "Multiple exceptions" in str(exc)
+    return False
+
+
+class OutageLog:
+    """Logs repeated identical outage failures once per interval, with how many were folded in.
+
+    An outage under load fails hundreds of requests a second; a traceback each would bury the
+    one line an operator needs (which service, which error, since when, how often).
+    """
+
+    def __init__(self, log: logging.Logger, interval: float = 10.0) -> None:
+        self.logger = log
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    def report(self, exc: BaseException, where: str) -> None:
+        service = "Redis" if _is_redis_outage(exc) else "database"
+        state = _sqlstate(exc)
+        kind = f"{type(exc).__name__}{f' {state}' if state else ''}"
+        key = f"{service}:{kind}"
+        now = time.monotonic()
+        with self._lock:
+            last, folded = self._seen.get(key, (float("-inf"), 0))
+            if now - last < self.interval:
+                self._seen[key] = (last, folded + 1)
+                return
+            self._seen[key] = (now, 0)
+        since = f"; {folded} more since the last report" if folded else ""
+        self.logger.error("%s unavailable (%s) on %s%s", service, kind, where, since)
+
+
+outage_log = OutageLog(logger)
+
+
+def outage_headers() -> dict[str, str]:
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 async def _statement_error(request: Request, exc: Exception) -> JSONResponse:
     """A typed error raised while binding a value (an amount out of range) keeps its answer."""
     assert isinstance(exc, StatementError)
     if isinstance(exc.orig, AppError):
         return await _app_error(request, exc.orig)
+    if isinstance(exc.orig, ArithmeticError):
+        return await _arithmetic_error(request, exc.orig)
     return await _unhandled(request, exc)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    outage_log.report(exc, f"{request.method} {request.url.path}")
     return envelope_response(
-        503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable", headers={"Retry-After": "5"}
+        503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable", headers=outage_headers()
+    )
+
+
+async def _arithmetic_error(request: Request, exc: Exception) -> JSONResponse:
+    """Values inside every declared bound may still overflow a computation (a decimal context, a
+    date range): the input's fault, so a 422 rather than a 500."""
+    logger.info("arithmetic error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return envelope_response(
+        422, "VALIDATION_ERROR", "A value is outside the range the server can compute with"
     )
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    if is_outage(exc):
+        return await _database_unavailable(request, exc)
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return envelope_response(500, "INTERNAL_ERROR", "Internal server error")
 
@@ -257,17 +355,19 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(DBAPIError, _dbapi_error)
+    app.add_exception_handler(ArithmeticError, _arithmetic_error)
     app.add_exception_handler(StatementError, _statement_error)
     app.add_exception_handler(Exception, _unhandled)
 
 
 async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
-    """A lost connection or a locked/unreachable database is an outage (503); anything else is a bug."""
+    """A lost connection or a locked, full or unreachable database is an outage (503); anything else
+    is a bug."""
     assert isinstance(exc, DBAPIError)
     if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT:
-        return envelope_response(422, "VALIDATION_ERROR", "Text contains characters that cannot be stored")
-    if exc.connection_invalidated or isinstance(exc, OperationalError):
-        return await _database_unavailable(request, exc)
+        # A 400 like other rules the schema cannot state (a JSON string may hold a NUL; the
+        # database may not): 422 stays the answer for input the schema itself refuses.
+        return envelope_response(400, "VALIDATION_ERROR", "Text contains characters that cannot be stored")
     return await _unhandled(request, exc)
 
 

@@ -2,16 +2,20 @@
 
 `/health/live` says the process answers; `/health/ready` says it can serve traffic: each
 configured dependency (database always; Redis and the broker when configured) is checked with a
-timeout, and any failure turns the answer into 503 naming the failed check, so a load balancer
-stops routing here while an orchestrator does not restart a process that is merely waiting.
+timeout. Only the database is critical: without it the answer is 503 naming the failed check,
+so a load balancer stops routing here while an orchestrator does not restart a process that is
+merely waiting. Redis and the broker have fallbacks (process-local cache and limits, in-process
+jobs), so their failure answers 200 with `status: degraded` and the degraded components listed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -22,7 +26,7 @@ from mosaic.core.access import public
 from mosaic.core.config import Settings
 from mosaic.core.database import Database
 from mosaic.core.envelope import Envelope, ok
-from mosaic.core.errors import ServiceUnavailable, error_responses
+from mosaic.core.errors import ServiceUnavailable, Unauthorized, error_responses
 
 logger = logging.getLogger("mosaic.health")
 
@@ -41,8 +45,15 @@ class Liveness(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: str = Field(examples=["ok"])
+    status: Literal["ok", "degraded"] = Field(examples=["ok"])
+    degraded: list[str] = Field(
+        default_factory=list, examples=[[]], description="Failed optional components."
+    )
     checks: dict[str, CheckResult]
+
+
+# Without these the API cannot serve; every other check only degrades it.
+CRITICAL_CHECKS = frozenset({"database"})
 
 
 def database_check(database: Database) -> ReadinessCheck:
@@ -111,7 +122,7 @@ async def live(request: Request) -> Envelope[Liveness]:
 @router.get(
     "/ready",
     response_model=Envelope[Readiness],
-    summary="Readiness probe: database, and Redis and the broker when configured",
+    summary="Readiness probe: database (503 when down); Redis and the broker degrade it (200)",
     responses=error_responses(503),
 )
 @public
@@ -124,13 +135,17 @@ async def ready(request: Request) -> Envelope[Readiness]:
     )
     report = dict(zip(names, results, strict=True))
     failed = [name for name, result in report.items() if not result.ok]
-    if failed:
+    critical = [name for name in failed if name in CRITICAL_CHECKS]
+    if critical:
         logger.warning("readiness failed: %s", ", ".join(failed))
         raise ServiceUnavailable(
-            f"Not ready: {', '.join(failed)} unavailable",
+            f"Not ready: {', '.join(critical)} unavailable",
             details={name: result.model_dump() for name, result in report.items()},
             headers={"Retry-After": "5"},
         )
+    if failed:
+        logger.warning("readiness degraded: %s", ", ".join(failed))
+        return ok(Readiness(status="degraded", degraded=failed, checks=report), "Ready (degraded)")
     return ok(Readiness(status="ok", checks=report), "Ready")
 
 
@@ -141,12 +156,21 @@ metrics_router = APIRouter(tags=["health"])
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"},
+        **error_responses(401),
+    },
 )
 @public
 async def metrics(request: Request) -> Response:
-    # Every worker's samples when gunicorn runs several (multiprocess mode), this process's otherwise.
+    # Public unless METRICS_TOKEN is set (then a Bearer scrape token); every worker's samples when
+    # gunicorn runs several (multiprocess mode), this process's otherwise.
     settings: Settings = request.app.state.settings
+    if settings.METRICS_TOKEN is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        expected = settings.METRICS_TOKEN.get_secret_value()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            raise Unauthorized("Metrics need the scrape token")
     if settings.PROMETHEUS_MULTIPROC_DIR:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)  # type: ignore[no-untyped-call]

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mosaic.core.envelope import error_body
-from mosaic.core.errors import RateLimited
+from mosaic.core.errors import RateLimited, is_outage, outage_headers, outage_log
 from mosaic.core.logging import request_id_var, user_id_var
 
 if TYPE_CHECKING:
@@ -177,9 +177,23 @@ class RequestContextMiddleware:
                 raise
             state["status"] = 413
             await _send_envelope(send, 413, "PAYLOAD_TOO_LARGE", "Request body is too large", request_id)
-        except Exception:
-            # Answer here rather than in Starlette's outermost handler so the 500 carries the
+        except Exception as exc:
+            # Answer here rather than in Starlette's outermost handler so the answer carries the
             # request id header and the log line carries the request id.
+            if is_outage(exc):  # a backing service is down: 503, one log line per interval
+                outage_log.report(exc, f"{scope['method']} {scope['path']}")
+                if state["started"]:
+                    raise
+                state["status"] = 503
+                await _send_envelope(
+                    send,
+                    503,
+                    "SERVICE_UNAVAILABLE",
+                    "Service temporarily unavailable",
+                    request_id,
+                    _encode_headers(outage_headers()),
+                )
+                return
             error_logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if state["started"]:
                 raise

@@ -48,7 +48,15 @@ from mosaic.core.errors import RateLimited
 logger = logging.getLogger("mosaic.ratelimit")
 
 CREDENTIAL_ACTIONS = frozenset(
-    {"login", "refresh", "forgot-password", "reset-password", "resend-verification", "oauth-callback"}
+    {
+        "login",
+        "refresh",
+        "forgot-password",
+        "reset-password",
+        "resend-verification",
+        "oauth-callback",
+        "register",
+    }
 )
 
 
@@ -203,9 +211,14 @@ class TrustedProxies:
     """Resolves the client address, believing `X-Forwarded-For` only from configured proxies."""
 
     def __init__(self, proxies: Iterable[str]) -> None:
-        self.networks = [ipaddress.ip_network(item, strict=False) for item in proxies]
+        items = list(proxies)
+        # `*` (as uvicorn and gunicorn read it): every peer is a proxy, for a network only a proxy can reach.
+        self.everyone = "*" in items
+        self.networks = [ipaddress.ip_network(item, strict=False) for item in items if item != "*"]
 
     def _trusted(self, address: str) -> bool:
+        if self.everyone:
+            return True
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
@@ -215,7 +228,7 @@ class TrustedProxies:
     def client_ip(self, scope: Scope) -> str:
         client = scope.get("client")
         peer = client[0] if client else "unknown"
-        if not self.networks or not self._trusted(peer):
+        if not (self.networks or self.everyone) or not self._trusted(peer):
             return peer
         forwarded = b",".join(value for name, value in scope["headers"] if name == b"x-forwarded-for")
         hops = [hop.strip() for hop in forwarded.decode("latin-1").split(",") if hop.strip()]
@@ -233,6 +246,9 @@ class RateLimiter:
         self.general_item: RateLimitItem = parse(f"{settings.RATE_LIMIT_PER_MINUTE}/minute")
         self.account_item: RateLimitItem = parse(settings.AUTH_RATE_LIMIT_PER_ACCOUNT)
         self.ip_item: RateLimitItem = parse(settings.AUTH_RATE_LIMIT_PER_IP)
+        # Actions with a per-IP limit of their own (the others share AUTH_RATE_LIMIT_PER_IP).
+        self.ip_items: dict[str, RateLimitItem] = {"register": parse(settings.REGISTRATION_RATE_LIMIT)}
+        self.reset_email_item: RateLimitItem = parse(f"{settings.RESET_EMAILS_PER_DAY}/day")
         self.proxies = TrustedProxies(settings.TRUSTED_PROXIES)
         self.local = MemoryMovingWindow()
         self.shared = (
@@ -273,7 +289,8 @@ class RateLimiter:
     async def check_credential(self, request: Request, action: str, account: str | None) -> None:
         """Per-account and per-IP limits of one credential action; in-process when Redis is down."""
         assert action in CREDENTIAL_ACTIONS, action
-        keys = [(self.ip_item, f"auth:{action}:ip:{self.proxies.client_ip(request.scope)}")]
+        ip_item = self.ip_items.get(action, self.ip_item)
+        keys = [(ip_item, f"auth:{action}:ip:{self.proxies.client_ip(request.scope)}")]
         if account:
             digest = hashlib.sha256(account.strip().lower().encode()).hexdigest()[:32]
             keys.append((self.account_item, f"auth:{action}:account:{digest}"))
@@ -288,6 +305,29 @@ class RateLimiter:
                     "Too many attempts, try again later",
                     headers={"Retry-After": str(state.retry_after()), **state.headers()},
                 )
+
+    async def take(self, item: RateLimitItem, key: str) -> bool:
+        """Count one use of a quota (`item` per `key`); False once it is used up. Shared through
+        Redis when it answers, per process otherwise (a quota must still hold during an outage)."""
+        result = await self._shared_hit(item, f"quota:{key}")
+        if result is None:
+            result = await self.local.hit(item, f"quota:{key}")
+        return result[0]
+
+    async def check_action(self, action: str, key: str, limit: str) -> None:
+        """A per-key limit of one domain action (`"20/minute"` messages per user); in-process when
+        the shared store is down. Raises `RateLimited` with `Retry-After` when over."""
+        item = parse(limit)
+        name = f"action:{action}:{key}"
+        result = await self._shared_hit(item, name)
+        if result is None:
+            result = await self.local.hit(item, name)
+        allowed, state = result
+        if not allowed:
+            raise RateLimited(
+                "Too many requests, try again later",
+                headers={"Retry-After": str(state.retry_after()), **state.headers()},
+            )
 
     async def reset(self) -> None:
         """Forget every counter (tests and `mosaic` maintenance only)."""
@@ -310,3 +350,10 @@ async def limit_credentials(request: Request, action: str, account: str | None =
     limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
     if limiter is not None:
         await limiter.check_credential(request, action, account)
+
+
+async def limit_action(request: Request, action: str, key: str, limit: str) -> None:
+    """For a domain action with its own quota (messages per user): call before doing it."""
+    limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
+    if limiter is not None:
+        await limiter.check_action(action, key, limit)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from mosaic.core.database import utcnow
 from mosaic.core.errors import InvalidInput, NotFound
-from mosaic.core.pagination import PageParams
+from mosaic.core.pagination import PageParams, pagination_for
 from mosaic.core.search import SearchHit, SearchIndex
 
 M = TypeVar("M", bound=DeclarativeBase)
@@ -33,6 +33,13 @@ class Repository(Generic[M]):
     sortable: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
     default_sort: ClassVar[str] = "-created_at"
     search_index: ClassVar[SearchIndex | None] = None
+    # The page dependency of this repository's list routes, with `sort` declared over `sortable`:
+    # `page: Annotated[PageParams, FooRepository.pagination]`.
+    pagination: ClassVar[Any] = pagination_for(sortable)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.pagination = pagination_for(cls.sortable)
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

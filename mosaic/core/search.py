@@ -257,6 +257,26 @@ class SearchIndex:
         rows = (await session.execute(statement)).all()
         return [SearchHit(row.id, float(row.score), _render_snippet(row.snippet)) for row in rows]
 
+    def condition(
+        self, query: str | ParsedQuery, *, table: Table, dialect: str
+    ) -> ColumnElement[bool] | None:
+        """A WHERE clause "this row matches `query`", for a caller that filters and sorts itself
+        (a faceted search); None when the query has no word (no full-text filter then)."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if not parsed:
+            return None
+        if dialect == "postgresql":
+            config: ColumnElement[str] = literal_column(f"'{self.language}'::regconfig")
+            tsquery = func.to_tsquery(config, bindparam("ts_query", parsed.tsquery(), type_=String))
+            return literal_column(f"{self.table}.{self.vector_column}").op("@@")(tsquery)
+        fts = self.fts_table
+        matched: Select[Any] = (
+            select(literal_column("rowid"))
+            .select_from(sql_table(fts))
+            .where(literal_column(fts).op("MATCH")(bindparam("fts_query", parsed.fts5())))
+        )
+        return literal_column(f"{self.table}.rowid").in_(matched)
+
     def _sqlite_query(self, request: _Request) -> Select[Any]:
         fts = self.fts_table
         weights = ", ".join(repr(float(w)) for w in self.columns.values())

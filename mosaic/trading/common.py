@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, Field, PlainSerializer
+from pydantic import PlainSerializer
 from sqlalchemy.orm import DeclarativeBase
+
+from mosaic.core.params import AmountInput
 
 M = TypeVar("M", bound=DeclarativeBase)
 
@@ -24,9 +26,16 @@ SCALE = 8
 QUANTUM = Decimal(1).scaleb(-SCALE)
 
 
+# Inputs have 18 digits, so price x quantity x leverage needs 39 and a summary's sum a few more:
+# the default decimal context (28 digits) would round them, and `quantize` would raise. Arithmetic
+# on amounts runs in this wider context (the P&L column holds 40 digits).
+AMOUNT_PRECISION = 60
+
+
 def quantize(value: Decimal) -> Decimal:
     """Every amount the API handles has 8 decimals, so outputs read the same on every backend."""
-    return value.quantize(QUANTUM)
+    with localcontext(prec=AMOUNT_PRECISION):
+        return value.quantize(QUANTUM)
 
 
 def fixed_point(value: Decimal) -> str:
@@ -38,12 +47,11 @@ def fixed_point(value: Decimal) -> str:
 DecimalString = Annotated[Decimal, PlainSerializer(fixed_point, return_type=str, when_used="json")]
 
 
-# Input amounts: at most 20 digits and 8 decimals, finite, normalised to 8 decimals.
+# Input amounts: at most 10 + 8 digits, normalised to 8 decimals. Ten integer digits is what every
+# backend stores in the price columns (`Amount(20, 8)`: about 9.2e10 as SQLite's scaled int64).
+AMOUNT_INTEGER_DIGITS = 10
 PositiveAmount = Annotated[
-    Decimal, Field(gt=0, max_digits=20, decimal_places=SCALE), AfterValidator(quantize)
-]
-NonNegativeAmount = Annotated[
-    Decimal, Field(ge=0, max_digits=20, decimal_places=SCALE), AfterValidator(quantize)
+    Decimal, AmountInput(AMOUNT_INTEGER_DIGITS, positive=True, precision=AMOUNT_PRECISION)
 ]
 
 

@@ -288,12 +288,64 @@ async def test_refresh_rotates_and_each_refresh_token_works_once(client, user_a:
     assert second.status_code == 200
 
 
-async def test_reusing_a_spent_refresh_token_revokes_the_family(client, user_a: Account):
+async def _backdate_rotation(app, refresh_token: str, seconds: float) -> None:
+    """Move a spent token's rotation into the past, beyond the grace window."""
+    jti = jwt.decode(refresh_token, options={"verify_signature": False})["jti"]
+    async with app.state.database.transaction() as session:
+        row = await session.get(RefreshToken, jti)
+        assert row is not None and row.used_at is not None
+        row.used_at = row.used_at - timedelta(seconds=seconds)
+
+
+async def test_reusing_a_spent_refresh_token_after_the_grace_window_revokes_the_family(
+    client, app, settings, user_a: Account
+):
     rt2 = (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).json()["data"]
+    await _backdate_rotation(app, user_a.refresh_token, settings.REFRESH_REUSE_GRACE_SECONDS + 1)
     reuse = await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})
     assert reuse.status_code == 401
     after = await client.post(f"{AUTH}/refresh", json={"refresh_token": rt2["refresh_token"]})
     assert after.status_code == 401
+
+
+async def test_within_the_grace_window_the_rotated_token_gets_the_same_successor(client, user_a: Account):
+    """Issue 17 item 7 (RFC 9700 §4.14.2): a second tab refreshing with the just-rotated token."""
+    first = (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).json()[
+        "data"
+    ]
+    again = await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})
+    assert again.status_code == 200, again.text
+    assert again.json()["data"]["refresh_token"] == first["refresh_token"]
+    assert (
+        await client.get("/api/v1/users/me", headers=bearer(again.json()["data"]["access_token"]))
+    ).status_code == 200
+    # The successor still rotates exactly once.
+    assert (
+        await client.post(f"{AUTH}/refresh", json={"refresh_token": first["refresh_token"]})
+    ).status_code == 200
+
+
+async def test_reuse_once_the_successor_is_spent_revokes_the_family_even_within_the_window(
+    client, user_a: Account
+):
+    rt2 = (await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).json()["data"]
+    rt3 = (await client.post(f"{AUTH}/refresh", json={"refresh_token": rt2["refresh_token"]})).json()["data"]
+    stolen = await client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})
+    assert stolen.status_code == 401
+    assert (
+        await client.post(f"{AUTH}/refresh", json={"refresh_token": rt3["refresh_token"]})
+    ).status_code == 401
+
+
+async def test_without_a_grace_window_immediate_reuse_revokes_the_family(make_client, user_a: Account):
+    _, strict = await make_client(REFRESH_REUSE_GRACE_SECONDS=0)
+    rt2 = (await strict.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})).json()["data"]
+    assert (
+        await strict.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token})
+    ).status_code == 401
+    assert (
+        await strict.post(f"{AUTH}/refresh", json={"refresh_token": rt2["refresh_token"]})
+    ).status_code == 401
 
 
 async def test_a_refused_refresh_never_rolls_back_the_callers_session(client, app, user_a: Account):
@@ -308,7 +360,9 @@ async def test_a_refused_refresh_never_rolls_back_the_callers_session(client, ap
     async with app.state.database.sessionmaker() as session:
         loaded = await session.get(User, uuid.UUID(user_a.id))
         assert loaded is not None
-        service = AuthService(session, app.state.settings, app.state.database, app.state.jobs)
+        # No grace window: the spent token is plain reuse at once.
+        strict = app.state.settings.model_copy(update={"REFRESH_REUSE_GRACE_SECONDS": 0})
+        service = AuthService(session, strict, app.state.database, app.state.jobs)
         with pytest.raises(Unauthorized):
             await service.refresh(user_a.refresh_token)  # reuse of a spent token
         assert session.in_transaction() and not inspect(loaded).expired  # no rollback happened
@@ -330,11 +384,15 @@ async def test_refresh_family_keeps_its_absolute_expiry(client, app, user_a: Acc
         assert rotated["refresh_token"] not in row.token_hash
 
 
-async def test_concurrent_refreshes_with_one_token_give_exactly_one_success(client, user_a: Account):
+async def test_concurrent_refreshes_with_one_token_rotate_once_and_both_succeed(client, user_a: Account):
+    """Two tabs at once: one rotation, and both get its successor (not a logout)."""
     responses = await asyncio.gather(
         *(client.post(f"{AUTH}/refresh", json={"refresh_token": user_a.refresh_token}) for _ in range(2))
     )
-    assert sorted(r.status_code for r in responses) == [200, 401]
+    assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
+    successors = {r.json()["data"]["refresh_token"] for r in responses}
+    assert len(successors) == 1
+    assert (await client.post(f"{AUTH}/refresh", json={"refresh_token": successors.pop()})).status_code == 200
 
 
 # -- logout ---------------------------------------------------------------------------------------

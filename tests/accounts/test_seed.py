@@ -44,7 +44,7 @@ async def test_seed_is_idempotent_and_keeps_a_changed_superadmin_password(tmp_pa
                 assert admin.password_hash == "changed-by-the-owner" and admin.is_verified
         finally:
             await database.dispose()
-    assert first[1] == 3 and first[2] == 1
+    assert first[1] == 4 and first[2] == 1  # superadmin, admin, user and booking's studio_owner
 
 
 def test_cli_migrate_seed_and_create_superadmin(tmp_path: Path, monkeypatch):

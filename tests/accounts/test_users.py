@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.accounts.conftest import PASSWORD, Account, login, new_account
+from tests.accounts.conftest import PASSWORD, Account, login, new_account, set_role
 
 USERS = "/api/v1/users"
 
@@ -48,8 +49,7 @@ async def test_clearing_the_phone_number_with_null(client, user_a: Account):
         {"phone_number": {"country_code": "+63"}},
         {"phone_number": {"mobile_number": "9171234567"}},
         {"phone_number": {"country_code": "63", "mobile_number": "9171234567"}},
-        {"birthday": {"day": 30, "month": 2, "year": 2001}},
-        {"birthday": {"day": 1, "month": 1, "year": 2099}},
+        {"birthday": {"day": 32, "month": 2, "year": 2001}},
         {"first_name": ""},
         {"first_name": "x" * 101},
         {"locale": "english"},
@@ -59,6 +59,17 @@ async def test_update_user_with_invalid_data_returns_422(client, user_a: Account
     response = await client.put(f"{USERS}/me", json=body, headers=user_a.headers)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "birthday", [{"day": 30, "month": 2, "year": 2001}, {"day": 1, "month": 1, "year": 2099}]
+)
+async def test_a_birthday_that_is_no_real_past_date_is_a_400(client, user_a: Account, birthday):
+    """Within the schema's bounds but not a date (or in the future): a business rule, 400."""
+    response = await client.put(f"{USERS}/me", json={"birthday": birthday}, headers=user_a.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert response.json()["error"]["details"][0]["field"] == "birthday"
 
 
 async def test_phone_number_without_country_code_returns_422(client, user_a: Account):
@@ -220,3 +231,97 @@ async def test_superadmin_can_access_all_endpoints(client, superadmin: Account, 
         assert (await client.get(path, headers=superadmin.headers)).status_code == 200, path
     me = (await client.get(f"{USERS}/me", headers=superadmin.headers)).json()["data"]
     assert "*" in me["permissions"] and me["role"]["name"] == "superadmin"
+
+
+# -- issue 17 item 2: nobody changes an account, or a role, above their own ----------------------
+@pytest.fixture
+async def second_superadmin(client, app) -> AsyncIterator[Account]:
+    other = await new_account(client)
+    await set_role(app, other.id, "superadmin")
+    yield other
+    # Other tests rely on the seeded superadmin being the last one.
+    await set_role(app, other.id, "user")
+
+
+async def test_admin_cannot_demote_disable_or_delete_a_superadmin(
+    client, admin: Account, second_superadmin: Account
+):
+    target = second_superadmin
+    roles = (await client.get("/api/v1/roles", headers=admin.headers)).json()["data"]["items"]
+    user_role = next(r["id"] for r in roles if r["name"] == "user")
+    for body in ({"role_id": user_role}, {"is_active": False}, {"first_name": "Mallory"}):
+        response = await client.put(f"{USERS}/{target.id}", json=body, headers=admin.headers)
+        assert response.status_code == 403, (body, response.text)
+        assert response.json()["error"]["code"] == "FORBIDDEN"
+    deleted = await client.delete(f"{USERS}/{target.id}", headers=admin.headers)
+    assert deleted.status_code == 403
+    # Nothing changed: the superadmin still signs in with full rights.
+    me = (await client.get(f"{USERS}/me", headers=target.headers)).json()["data"]
+    assert me["role"]["name"] == "superadmin" and me["first_name"] != "Mallory"
+
+
+async def test_superadmin_may_change_another_superadmin(
+    client, superadmin: Account, second_superadmin: Account
+):
+    target = second_superadmin
+    response = await client.put(
+        f"{USERS}/{target.id}", json={"first_name": "Grace"}, headers=superadmin.headers
+    )
+    assert response.status_code == 200 and response.json()["data"]["first_name"] == "Grace"
+    assert (await client.delete(f"{USERS}/{target.id}", headers=superadmin.headers)).status_code == 200
+    restored = await client.post(f"{USERS}/{target.id}/restore", headers=superadmin.headers)
+    assert restored.status_code == 200
+    disabled = await client.put(f"{USERS}/{target.id}", json={"is_active": False}, headers=superadmin.headers)
+    assert disabled.status_code == 200 and disabled.json()["data"]["is_active"] is False
+
+
+async def test_admin_cannot_restore_a_deleted_superadmin(
+    client, superadmin: Account, admin: Account, second_superadmin: Account
+):
+    target = second_superadmin
+    assert (await client.delete(f"{USERS}/{target.id}", headers=superadmin.headers)).status_code == 200
+    response = await client.post(f"{USERS}/{target.id}/restore", headers=admin.headers)
+    assert response.status_code == 403
+
+
+async def test_admin_may_still_manage_their_peers_and_below(client, app, admin: Account, user_b: Account):
+    peer = await new_account(client)
+    await set_role(app, peer.id, "admin")
+    response = await client.put(f"{USERS}/{peer.id}", json={"first_name": "Peer"}, headers=admin.headers)
+    assert response.status_code == 200
+    assert (await client.delete(f"{USERS}/{user_b.id}", headers=admin.headers)).status_code == 200
+
+
+async def test_role_manager_cannot_change_a_role_above_their_own(client, app, superadmin: Account):
+    """A delegated role manager (roles:read, roles:write) edits roles at or below their own only."""
+    permissions = (
+        await client.get("/api/v1/permissions", params={"limit": 100}, headers=superadmin.headers)
+    ).json()
+    by_name = {p["name"]: p["id"] for p in permissions["data"]["items"]}
+    grants = [by_name["roles:read"], by_name["roles:write"]]
+    manager_role = f"manager-{uuid.uuid4().hex[:8]}"
+    created = await client.post(
+        "/api/v1/roles", json={"name": manager_role, "permission_ids": grants}, headers=superadmin.headers
+    )
+    assert created.status_code == 201, created.text
+    manager = await new_account(client)
+    await set_role(app, manager.id, manager_role)
+    roles = (await client.get("/api/v1/roles", params={"limit": 100}, headers=manager.headers)).json()
+    by_role = {r["name"]: r for r in roles["data"]["items"]}
+    top = by_role["superadmin"]
+    removed = await client.delete(
+        f"/api/v1/roles/{top['id']}/permissions/{top['permissions'][0]['id']}", headers=manager.headers
+    )
+    assert removed.status_code == 403 and removed.json()["error"]["code"] == "FORBIDDEN"
+    for name in ("superadmin", "admin"):  # admin grants users:delete, which the manager lacks
+        described = await client.put(
+            f"/api/v1/roles/{by_role[name]['id']}", json={"description": "x"}, headers=manager.headers
+        )
+        assert described.status_code == 403, name
+    same_level = await client.put(
+        f"/api/v1/roles/{by_role[manager_role]['id']}", json={"description": "ok"}, headers=manager.headers
+    )
+    assert same_level.status_code == 200
+    # The superadmin role is untouched.
+    after = await client.get(f"/api/v1/roles/{top['id']}", headers=superadmin.headers)
+    assert len(after.json()["data"]["permissions"]) == len(top["permissions"])

@@ -61,12 +61,31 @@ async def test_ready_turns_503_when_the_database_is_unreachable(make_client):
     assert (await down.get("/health/live")).status_code == 200
 
 
-async def test_ready_reports_redis_when_configured_and_down(make_client):
+async def test_ready_reports_redis_down_as_degraded_not_unready(make_client):
+    """Issue 17 item 7: the API keeps serving without Redis, so a balancer must keep routing."""
     _, client = await make_client(REDIS_URL="redis://127.0.0.1:1/0", SEED_ON_STARTUP=False)
     response = await client.get("/health/ready")
-    assert response.status_code == 503
-    details = response.json()["error"]["details"]
-    assert details["redis"]["ok"] is False and details["database"]["ok"] is True
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data["status"] == "degraded" and data["degraded"] == ["redis"]
+    assert data["checks"]["redis"]["ok"] is False and data["checks"]["database"]["ok"] is True
+
+
+async def test_ready_reports_redis_and_broker_down_as_degraded(make_client):
+    _, client = await make_client(
+        REDIS_URL="redis://127.0.0.1:1/0",
+        CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:1//",
+        HEALTH_CHECK_TIMEOUT_SECONDS=1,
+        SEED_ON_STARTUP=False,
+    )
+    response = await client.get("/health/ready")
+    assert response.status_code == 200, response.text
+    assert sorted(response.json()["data"]["degraded"]) == ["broker", "redis"]
+
+
+async def test_ready_is_ok_when_everything_answers(client):
+    data = (await client.get("/health/ready")).json()["data"]
+    assert data["status"] == "ok" and data["degraded"] == []
 
 
 async def test_metrics_exposes_prometheus_text(client: httpx.AsyncClient):

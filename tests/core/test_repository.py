@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from mosaic.core.pagination import PageParams
+from mosaic.core.pagination import MAX_SAFE_INTEGER, PageParams
 from tests.core.conftest import mount_widgets
 from tests.core.widgets import Widget, WidgetRepository
 
@@ -68,12 +68,15 @@ async def test_pagination_edges_empty_and_astronomical_offsets(client: httpx.Asy
     color, _ = await make_widgets(client, 3)
     nothing = (await client.get("/api/v1/widgets", params={"color": f"none-{uuid.uuid4().hex[:8]}"})).json()
     assert nothing["data"]["items"] == [] and nothing["data"]["total"] == 0
-    # Past what a 64-bit OFFSET holds: an empty page with the true total, not a database error.
-    for offset in (2**63 - 1, 2**63, 10**30):
+    # The largest offset the schema declares (what JSON clients read exactly): an empty page with
+    # the true total; beyond it a 422, as the schema says (issue 17: never a 500).
+    response = await client.get("/api/v1/widgets", params={"color": color, "offset": MAX_SAFE_INTEGER})
+    assert response.status_code == 200, response.text
+    page = response.json()["data"]
+    assert page["items"] == [] and page["total"] == 3 and page["has_more"] is False
+    for offset in (MAX_SAFE_INTEGER + 1, 2**63, 10**30):
         response = await client.get("/api/v1/widgets", params={"color": color, "offset": offset})
-        assert response.status_code == 200, response.text
-        page = response.json()["data"]
-        assert page["items"] == [] and page["total"] == 3 and page["has_more"] is False
+        assert response.status_code == 422, response.text
 
 
 async def test_pages_do_not_overlap(client: httpx.AsyncClient):

@@ -41,6 +41,8 @@ CONTEXT = {
     "ends_at": "2026-05-01 12:00",
     "booking_id": "b-1",
     "reason": "Owner cancelled",
+    "company_name": "Blue Room Ltd",
+    "role": "manager",
 }
 
 

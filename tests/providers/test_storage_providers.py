@@ -147,7 +147,7 @@ async def test_avatar_needs_authentication(client: httpx.AsyncClient):
         ("frames.gif", gif(101), 422, "IMAGE_TOO_LARGE"),
         ("../../etc/passwd.png", png(), 422, "INVALID_FILENAME"),
         ("..\\..\\win.png", png(), 422, "INVALID_FILENAME"),
-        ("empty.png", b"", 422, "INVALID_IMAGE"),
+        ("empty.png", b"", 415, "UNSUPPORTED_IMAGE"),
     ],
 )
 async def test_bad_avatars_are_refused_and_nothing_is_stored(

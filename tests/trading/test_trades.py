@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 
@@ -209,7 +209,8 @@ async def test_list_filters_by_symbol_side_status_and_time(client, user_a: Accou
         params={"executed_from": now.isoformat(), "executed_to": (now - timedelta(days=1)).isoformat()},
         headers=user_a.headers,
     )
-    assert inverted.status_code == 422
+    # A rule across two fields, which the schema cannot state: 400, like the other business rules.
+    assert inverted.status_code == 400 and inverted.json()["error"]["code"] == "VALIDATION_ERROR"
     assert (await client.get(URL, params={"status": "pending"}, headers=user_a.headers)).status_code == 422
 
 
@@ -319,3 +320,58 @@ async def test_trades_per_day_follow_the_plan_limit(client, app, user_a: Account
 async def test_trades_need_a_token(client):
     assert (await client.get(URL)).status_code == 401
     assert (await client.get(f"{URL}/summary")).status_code == 401
+
+
+async def test_closing_a_trade_at_the_extremes_of_the_inputs_is_exact_not_a_500(client, user_a: Account):
+    """Issue 17 item 5: price x quantity x leverage of the largest inputs (31 digits) is computed
+    exactly, not a 500. A P&L column (`Amount(40, 8)`) stores what both backends can (about
+    ±9.2e10, SQLite's scaled int64): beyond it the close is refused with its stable code; up
+    to it the P&L is exact."""
+    biggest = "9999999999.99999999"
+    trade = await open_trade(client, user_a, entry_price="0.00000001", quantity=biggest, leverage=125)
+    response = await close(client, user_a, trade["id"], biggest)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "AMOUNT_OUT_OF_RANGE"
+
+    trade = await open_trade(client, user_a, entry_price="0.00000001", quantity="9.19999999", leverage=1)
+    response = await close(client, user_a, trade["id"], biggest)
+    assert response.status_code == 200, response.text
+    with localcontext() as context:
+        context.prec = 80
+        exact = ((Decimal(biggest) - Decimal("0.00000001")) * Decimal("9.19999999")).quantize(Decimal("1E-8"))
+    assert response.json()["data"]["profit_loss"] == format(exact, "f")
+    summary = await client.get(f"{URL}/summary", headers=user_a.headers)
+    assert summary.status_code == 200, summary.text
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "1e2",
+        " 1",
+        "+1",
+        "1_0",
+        "0",
+        "0.00000000",
+        "01",
+        "1.123456789",
+        "10000000000",
+        0.25,
+        True,
+        0,
+        10**10,
+    ],
+)
+async def test_amounts_are_parsed_as_strictly_as_the_schema_declares(client, user_a: Account, amount):
+    """Issue 17 item 6: a decimal string with at most 10 + 8 digits, or a whole number."""
+    body = {"symbol": "BTC/USDT", "side": "buy", "entry_price": amount, "quantity": "1"}
+    response = await client.post(URL, json=body, headers=user_a.headers)
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize("amount", ["0.00000001", "9999999999.99999999", "12.5", 7, 3.0])
+async def test_amounts_the_schema_declares_are_accepted(client, user_a: Account, amount):
+    body = {"symbol": "BTC/USDT", "side": "buy", "entry_price": amount, "quantity": "1"}
+    response = await client.post(URL, json=body, headers=user_a.headers)
+    assert response.status_code == 201, response.text
+    assert Decimal(response.json()["data"]["entry_price"]) == Decimal(str(amount))

@@ -21,7 +21,8 @@ from mosaic.accounts.auth.schemas import (
 )
 from mosaic.accounts.auth.service import BAD_TOKEN, INVALID_CREDENTIALS, INVALID_REFRESH, AuthService
 from mosaic.accounts.deps import CurrentPrincipal, load_current_user, oauth2_scheme
-from mosaic.accounts.users.schemas import UserOut
+from mosaic.accounts.users.router import get_me
+from mosaic.accounts.users.schemas import MeOut, UserOut
 from mosaic.core.access import public
 from mosaic.core.deps import DatabaseDep, SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
@@ -45,7 +46,15 @@ ACCEPTED = Accepted(detail="If the address belongs to an account, an email is on
 async def get_auth_service(
     session: SessionDep, settings: SettingsDep, database: DatabaseDep, request: Request
 ) -> AuthService:
-    return AuthService(session, settings, database, get_jobs(request))
+    declared = frozenset(role for domain in request.app.state.domains for role in domain.default_roles)
+    return AuthService(
+        session,
+        settings,
+        database,
+        get_jobs(request),
+        limiter=getattr(request.app.state, "limiter", None),
+        declared_roles=declared,
+    )
 
 
 Auth = Annotated[AuthService, Depends(get_auth_service)]
@@ -65,9 +74,20 @@ def _no_store(response: Response) -> None:
     responses=error_responses(codes={400: [("VALIDATION_ERROR", "Email is already registered")]}),
 )
 @public
-async def register(body: RegisterIn, auth: Auth) -> Envelope[UserOut]:
+async def register(body: RegisterIn, auth: Auth, request: Request) -> Envelope[UserOut]:
+    await limit_credentials(request, "register")
     user = await auth.register(body)
     return created(UserOut.of(user), "User registered successfully")
+
+
+@router.get(
+    "/me",
+    response_model=Envelope[MeOut],
+    summary="My profile (alias of GET /users/me)",
+    responses=error_responses(401),
+)
+async def get_auth_me(principal: CurrentPrincipal, request: Request) -> Envelope[MeOut]:
+    return await get_me(principal, request)
 
 
 @router.post(

@@ -19,10 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.auth.models import OAuthState, RefreshToken, RevokedAccessToken
 from mosaic.accounts.auth.schemas import RegisterIn, TokenPair
+from mosaic.accounts.rbac.service import USER
 from mosaic.accounts.users.models import User
 from mosaic.accounts.users.service import (
     UserRepository,
@@ -33,8 +35,9 @@ from mosaic.accounts.users.service import (
 )
 from mosaic.core.config import Settings
 from mosaic.core.database import Database, utcnow
-from mosaic.core.errors import BadRequest, Forbidden, Unauthorized, ValidationFailed
+from mosaic.core.errors import BadRequest, Forbidden, InvalidInput, Unauthorized, ValidationFailed
 from mosaic.core.jobs import JobQueue
+from mosaic.core.ratelimit import RateLimiter
 from mosaic.core.security import (
     TokenError,
     TokenPurpose,
@@ -47,6 +50,9 @@ from mosaic.core.security import (
 )
 from mosaic.providers.email import queue_email
 from mosaic.providers.identity.google import GoogleOAuthClient
+
+# The role a self-registered studio owner gets; declared by the booking domain, named here as data.
+STUDIO_OWNER = "studio_owner"
 
 logger = logging.getLogger("mosaic.auth")
 
@@ -61,6 +67,9 @@ class AuthService:
     settings: Settings
     database: Database
     jobs: JobQueue
+    limiter: RateLimiter | None = None  # quotas (reset emails per day); None in jobs and scripts
+    # Role names the enabled domains declare: an account type maps to one only when it is here.
+    declared_roles: frozenset[str] = frozenset()
 
     # -- tokens -------------------------------------------------------------------------------
     async def issue_pair(
@@ -71,36 +80,69 @@ class AuthService:
         Written in `session` (a refresh's own unit of work) or else the request's session."""
         session = session if session is not None else self.session
         settings = self.settings
-        access_lifetime = timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
-        access, _ = issue_token(
-            settings, TokenPurpose.ACCESS, str(user.id), access_lifetime, extra={"ver": user.token_version}
-        )
         now = utcnow()
         expires_at = family.expires_at if family else now + timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS)
         family_id = family.family_id if family else uuid.uuid4().hex
         jti = secrets.token_hex(16)  # 128 random bits
-        refresh, _ = issue_token(
-            settings,
+        row = RefreshToken(
+            jti=jti,
+            user_id=user.id,
+            family_id=family_id,
+            token_hash="",
+            expires_at=expires_at,
+            created_at=now,
+        )
+        refresh = self._refresh_token(user, row)
+        row.token_hash = sha256_hex(refresh)
+        session.add(row)
+        await session.flush()
+        return self._pair(user, refresh)
+
+    def _pair(self, user: User, refresh: str) -> TokenPair:
+        lifetime = timedelta(minutes=self.settings.ACCESS_TOKEN_EXPIRE_MINUTES)
+        access, _ = issue_token(
+            self.settings, TokenPurpose.ACCESS, str(user.id), lifetime, extra={"ver": user.token_version}
+        )
+        return TokenPair(access_token=access, refresh_token=refresh, expires_in=int(lifetime.total_seconds()))
+
+    def _refresh_token(self, user: User, row: RefreshToken) -> str:
+        """The refresh token of `row`: a function of the row (and the user's token version), so
+        the grace window can hand the same successor out again without ever storing the token."""
+        token, _ = issue_token(
+            self.settings,
             TokenPurpose.REFRESH,
             str(user.id),
-            max(expires_at - now, timedelta(seconds=1)),
-            extra={"ver": user.token_version, "fam": family_id},
-            now=now,
-            jti=jti,
+            max(row.expires_at - row.created_at, timedelta(seconds=1)),
+            extra={"ver": user.token_version, "fam": row.family_id},
+            now=row.created_at,
+            jti=row.jti,
         )
-        session.add(
-            RefreshToken(
-                jti=jti,
-                user_id=user.id,
-                family_id=family_id,
-                token_hash=sha256_hex(refresh),
-                expires_at=expires_at,
+        return token
+
+    async def _successor_in_grace(self, session: AsyncSession, row: RefreshToken) -> TokenPair | None:
+        """RFC 9700 §4.14.2: shortly after a rotation, the rotated token is answered with the pair's
+        refresh token again (two tabs refreshing at once must not log the user out). Only while
+        that successor is itself unused and live; anything else is reuse."""
+        grace = timedelta(seconds=self.settings.REFRESH_REUSE_GRACE_SECONDS)
+        if not grace or row.used_at is None or utcnow() - row.used_at > grace:
+            return None
+        successor = (
+            await session.execute(
+                select(RefreshToken)
+                .where(RefreshToken.family_id == row.family_id, RefreshToken.created_at >= row.used_at)
+                .order_by(RefreshToken.created_at)
+                .limit(1)
             )
-        )
-        await session.flush()
-        return TokenPair(
-            access_token=access, refresh_token=refresh, expires_in=int(access_lifetime.total_seconds())
-        )
+        ).scalar_one_or_none()
+        if successor is None or successor.used_at is not None or successor.revoked_at is not None:
+            return None
+        user = await session.get(User, row.user_id)
+        if user is None or user.is_deleted or not user.is_active:
+            return None
+        refresh = self._refresh_token(user, successor)
+        if sha256_hex(refresh) != successor.token_hash:  # the token version moved on since
+            return None
+        return self._pair(user, refresh)
 
     @staticmethod
     async def _revoke_family(session: AsyncSession, family_id: str) -> None:
@@ -128,9 +170,8 @@ class AuthService:
         row = await session.get(RefreshToken, claims["jti"])
         if row is None or row.token_hash != sha256_hex(token) or row.revoked_at is not None:
             return None
-        if row.used_at is not None:  # a spent token presented again: assume it was stolen
-            await self._revoke_family(session, row.family_id)
-            return None
+        if row.used_at is not None:  # a spent token presented again: stolen, unless just rotated
+            return await self._grace_or_revoke(session, row)
         # Atomic claim: of two concurrent refreshes with one token, exactly one updates the row.
         claimed = await session.execute(
             update(RefreshToken)
@@ -141,12 +182,24 @@ class AuthService:
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            await self._revoke_family(session, row.family_id)
-            return None
+            await session.refresh(row)  # the concurrent winner's rotation
+            return await self._grace_or_revoke(session, row)
         user = await session.get(User, row.user_id)
         if user is None or user.is_deleted or not user.is_active or claims.get("ver") != user.token_version:
             return None
         return await self.issue_pair(user, family=row, session=session)
+
+    async def _grace_or_revoke(self, session: AsyncSession, row: RefreshToken) -> TokenPair | None:
+        """The successor again within the grace window; otherwise the family is revoked (in the
+        refresh's own unit of work, so it stays revoked) and the token refused (None)."""
+        pair = await self._successor_in_grace(session, row)
+        if pair is not None:
+            logger.info(
+                "refresh token of family %s presented again within the grace window", row.family_id[:8]
+            )
+            return pair
+        await self._revoke_family(session, row.family_id)
+        return None
 
     async def logout(self, refresh_token: str, access_claims: dict[str, Any] | None) -> None:
         """Revoke the refresh token's family and, when given, the presenting access token."""
@@ -184,23 +237,49 @@ class AuthService:
         if await repo.by_email(data.email):
             # Seed 003's documented answer; the endpoint is rate limited to blunt enumeration.
             raise ValidationFailed("Email is already registered")
-        user = await create_user(
-            self.session,
-            email=data.email,
-            password_hash=await hash_password(data.password),
-            first_name=data.first_name,
-            last_name=data.last_name,
-            locale=data.locale,
-            is_verified=self.settings.AUTO_VERIFY_EMAIL,
-        )
+        role_name = self._role_for(data.account_type)
+        try:
+            user = await create_user(
+                self.session,
+                email=data.email,
+                password_hash=await hash_password(data.password),
+                first_name=data.first_name,
+                last_name=data.last_name,
+                locale=data.locale,
+                is_verified=self.settings.AUTO_VERIFY_EMAIL,
+                role_name=role_name,
+            )
+        except IntegrityError as exc:
+            # A concurrent registration of the same email won the unique index: the same answer
+            # as when it had finished first (a 409 would tell the two cases apart).
+            raise ValidationFailed("Email is already registered") from exc
         queue_email(
-            self.session, self.jobs, to=user.email, template="welcome", locale=user.locale,
-            first_name=user.first_name,
+            self.session, self.jobs, to=user.email, locale=user.locale, first_name=user.first_name,
+            template="welcome-owner" if role_name == STUDIO_OWNER else "welcome",
         )  # fmt: skip
         if not user.is_verified:
             self._send_verification(user)
         logger.info("user registered: %s", user.id)
         return user
+
+    def _role_for(self, account_type: str) -> str:
+        """`customer` is the plain `user` role; `studio_owner` exists only with the booking domain on."""
+        if account_type == "customer":
+            return USER
+        if STUDIO_OWNER not in self.declared_roles:
+            raise InvalidInput(
+                "Studio owner accounts are not available",
+                code="ACCOUNT_TYPE_UNAVAILABLE",
+                details=[
+                    {
+                        "field": "account_type",
+                        "location": "body",
+                        "message": "only 'customer' is available: the booking domain is not enabled",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        return STUDIO_OWNER
 
     async def authenticate(self, email: str, password: str) -> User:
         """The same work and the same answer for an unknown email and a wrong password."""
@@ -266,6 +345,11 @@ class AuthService:
     async def forgot_password(self, email: str) -> None:
         user = await UserRepository(self.session).by_email(email)
         if user is None or not user.is_active:
+            return
+        limiter = self.limiter
+        if limiter is not None and not await limiter.take(limiter.reset_email_item, f"reset-email:{user.id}"):
+            # The same answer as a sent email: the cap must not tell anyone the account exists.
+            logger.warning("password-reset emails for user %s capped for today", user.id)
             return
         token, _ = issue_token(
             self.settings,

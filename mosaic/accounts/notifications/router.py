@@ -13,7 +13,8 @@ from mosaic.accounts.notifications.schemas import MarkedCount, NotificationOut, 
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
+from mosaic.core.params import QueryFlag
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -27,9 +28,9 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 async def list_notifications(
     session: SessionDep,
     user: CurrentUser,
-    page: Pagination,
+    page: Annotated[PageParams, service.NotificationRepository.pagination],
     unread: Annotated[
-        bool | None, Query(description="Only unread (`true`) or only viewed (`false`) notifications.")
+        QueryFlag | None, Query(description="Only unread (`true`) or only viewed (`false`) notifications.")
     ] = None,
 ) -> Envelope[Page[NotificationOut]]:
     items, total = await service.list_mine(session, user.id, page, unread)

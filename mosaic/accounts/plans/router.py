@@ -24,7 +24,7 @@ from mosaic.core.cache import ALL, cache_key, cached_model, entity_tag, get_or_s
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 
 plans_router = APIRouter(prefix="/plans", tags=["plans"])
 subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
@@ -34,7 +34,9 @@ grants_router = APIRouter(prefix="/users/{user_id}/plans", tags=["plans"])
 
 @plans_router.get("", response_model=Envelope[Page[PlanOut]], summary="List plans (public)")
 @public
-async def list_plans(session: SessionDep, page: Pagination, request: Request) -> Envelope[Page[PlanOut]]:
+async def list_plans(
+    session: SessionDep, page: Annotated[PageParams, service.PlanRepository.pagination], request: Request
+) -> Envelope[Page[PlanOut]]:
     """Cached (public catalogue, same for every caller); any write to plans invalidates it."""
 
     async def load() -> Page[PlanOut]:
@@ -116,7 +118,7 @@ async def delete_plan(plan_id: uuid.UUID, session: SessionDep) -> Envelope[None]
 async def my_plans(
     session: SessionDep,
     user: CurrentUser,
-    page: Pagination,
+    page: Annotated[PageParams, service.UserPlanRepository.pagination],
     request: Request,
     status_filter: Annotated[
         str | None,

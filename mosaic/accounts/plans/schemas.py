@@ -5,9 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from mosaic.core.pagination import MAX_SAFE_INTEGER
+from mosaic.core.params import AmountInput
+
+# Below a million, in cents: the schema states the rule as a pattern, the parser enforces the same.
+Price = Annotated[Decimal, AmountInput(6, positive=False, decimals=2)]
 
 SubscriptionStatus = Literal["pending", "active", "expired", "cancelled"]
 
@@ -21,7 +27,7 @@ class PlanFeature(BaseModel):
 
 
 class PlanLimit(PlanFeature):
-    value: int = Field(ge=0, examples=[3])
+    value: int = Field(ge=0, le=MAX_SAFE_INTEGER, examples=[3])
 
 
 class PlanIn(BaseModel):
@@ -29,7 +35,7 @@ class PlanIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, examples=["Pro"])
     description: str = Field(default="", max_length=2000, examples=["For active traders"])
-    price: Decimal = Field(ge=0, le=Decimal("1000000"), max_digits=12, decimal_places=2, examples=["29.00"])
+    price: Price = Field(examples=["29.00"])
     features: list[PlanFeature] = Field(default_factory=list, max_length=100)
     limits: list[PlanLimit] = Field(default_factory=list, max_length=100)
     duration_days: int | None = Field(default=30, ge=1, le=3660)
@@ -40,7 +46,7 @@ class PlanUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
-    price: Decimal | None = Field(default=None, ge=0, le=Decimal("1000000"), max_digits=12, decimal_places=2)
+    price: Price | None = None
     features: list[PlanFeature] | None = Field(default=None, max_length=100)
     limits: list[PlanLimit] | None = Field(default=None, max_length=100)
     duration_days: int | None = Field(default=None, ge=1, le=3660)

@@ -23,7 +23,7 @@ from mosaic.accounts.users.service import users_with_role
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import IncludeDeleted, Page, Pagination, page_of
+from mosaic.core.pagination import IncludeDeleted, Page, PageParams, page_of
 
 permissions_router = APIRouter(prefix="/permissions", tags=["permissions"])
 roles_router = APIRouter(prefix="/roles", tags=["roles"])
@@ -47,7 +47,7 @@ def role_out(role: Role) -> RoleOut:
 )
 async def list_permissions(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.PermissionRepository.pagination],
     resource: Annotated[
         str | None, Query(description="Only permissions of this resource, e.g. `users`.")
     ] = None,
@@ -119,7 +119,9 @@ async def delete_permission(permission_id: uuid.UUID, session: SessionDep) -> En
     dependencies=[Depends(require_permission("roles", "read"))],
 )
 async def list_roles(
-    session: SessionDep, page: Pagination, include_deleted: IncludeDeleted = False
+    session: SessionDep,
+    page: Annotated[PageParams, service.RoleRepository.pagination],
+    include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[RoleOut]]:
     roles, total = await service.list_roles(session, page, include_deleted)
     return ok(page_of(RoleOut, roles, total, page, role_out), "Roles retrieved successfully")
@@ -159,10 +161,15 @@ async def create_role(
     response_model=Envelope[RoleOut],
     summary="Update a role",
     responses=error_responses(401, 403, 404, 409),
-    dependencies=[Depends(require_permission("roles", "write"))],
 )
-async def update_role(role_id: uuid.UUID, body: RoleUpdate, session: SessionDep) -> Envelope[RoleOut]:
-    return ok(role_out(await service.update_role(session, role_id, body)), "Role updated successfully")
+async def update_role(
+    role_id: uuid.UUID,
+    body: RoleUpdate,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_permission("roles", "write"))],
+) -> Envelope[RoleOut]:
+    role = await service.update_role(session, role_id, body, principal.permissions, principal.is_superadmin)
+    return ok(role_out(role), "Role updated successfully")
 
 
 @roles_router.delete(
@@ -200,12 +207,14 @@ async def add_role_permissions(
     response_model=Envelope[RoleOut],
     summary="Revoke a permission from a role",
     responses=error_responses(401, 403, 404),
-    dependencies=[Depends(require_permission("roles", "write"))],
 )
 async def remove_role_permission(
-    role_id: uuid.UUID, permission_id: uuid.UUID, session: SessionDep
+    role_id: uuid.UUID,
+    permission_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_permission("roles", "write"))],
 ) -> Envelope[RoleOut]:
-    return ok(
-        role_out(await service.remove_role_permission(session, role_id, permission_id)),
-        "Permission removed from role",
+    role = await service.remove_role_permission(
+        session, role_id, permission_id, principal.permissions, principal.is_superadmin
     )
+    return ok(role_out(role), "Permission removed from role")

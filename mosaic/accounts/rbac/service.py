@@ -177,9 +177,25 @@ async def create_role(
     return role
 
 
-async def update_role(session: AsyncSession, role_id: uuid.UUID, data: RoleUpdate) -> Role:
+def ensure_may_change_role(actor_permissions: frozenset[str], actor_is_superadmin: bool, role: Role) -> None:
+    """Nobody edits a role above their own (the superadmin role, or one granting what they lack)."""
+    if actor_is_superadmin:
+        return
+    held = {p.name for p in role.permissions if not p.is_deleted}
+    if role.name == SUPERADMIN or not held <= actor_permissions:
+        raise Forbidden("You cannot change a role above your own")
+
+
+async def update_role(
+    session: AsyncSession,
+    role_id: uuid.UUID,
+    data: RoleUpdate,
+    actor_permissions: frozenset[str],
+    actor_is_superadmin: bool,
+) -> Role:
     repo = RoleRepository(session)
     role = await repo.get_or_404(role_id)
+    ensure_may_change_role(actor_permissions, actor_is_superadmin, role)
     values = put_values(data, Role)
     if "name" in values and values["name"] != role.name:
         if role.is_system:
@@ -207,6 +223,7 @@ async def add_role_permissions(
     actor_is_superadmin: bool,
 ) -> Role:
     role = await RoleRepository(session).get_or_404(role_id)
+    ensure_may_change_role(actor_permissions, actor_is_superadmin, role)
     permissions = await _live_permissions(session, permission_ids)
     _ensure_can_grant(actor_permissions, actor_is_superadmin, (p.name for p in permissions))
     current = {p.id for p in role.permissions}
@@ -216,8 +233,15 @@ async def add_role_permissions(
     return role
 
 
-async def remove_role_permission(session: AsyncSession, role_id: uuid.UUID, permission_id: uuid.UUID) -> Role:
+async def remove_role_permission(
+    session: AsyncSession,
+    role_id: uuid.UUID,
+    permission_id: uuid.UUID,
+    actor_permissions: frozenset[str],
+    actor_is_superadmin: bool,
+) -> Role:
     role = await RoleRepository(session).get_or_404(role_id)
+    ensure_may_change_role(actor_permissions, actor_is_superadmin, role)
     if not any(p.id == permission_id for p in role.permissions):
         raise NotFound("Permission is not granted by this role")
     role.permissions = [p for p in role.permissions if p.id != permission_id]

@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 Theme = Literal["light", "dark", "system"]
 MAX_PREFERENCES_BYTES = 16 * 1024
@@ -14,8 +14,8 @@ class SettingsUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     preferences: dict[str, Any] | None = Field(default=None, examples=[{"default_symbol": "BTC/USDT"}])
-    notifications_enabled: bool | None = None
-    email_notifications: bool | None = None
+    notifications_enabled: StrictBool | None = None
+    email_notifications: StrictBool | None = None
     theme: Theme | None = None
     locale: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$", examples=["es"])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
@@ -16,7 +15,8 @@ from mosaic.core.cache import cache_key, cached_model, entity_tag, request_cache
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import ActiveFilter, IncludeDeleted, Page, Pagination, page_of
+from mosaic.core.pagination import ActiveFilter, IncludeDeleted, Page, PageParams, page_of
+from mosaic.core.params import DateTimeParam, QueryFlag
 from mosaic.providers.storage import StorageDep, StorageProvider
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -105,19 +105,19 @@ async def delete_me(session: SessionDep, principal: CurrentPrincipal) -> Envelop
 )
 async def list_users(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.UserRepository.pagination],
     request: Request,
     email: Annotated[str | None, Query(max_length=320, description="Substring of the email")] = None,
     role: Annotated[str | None, Query(max_length=64, description="Role name")] = None,
     is_verified: Annotated[
-        bool | None, Query(description="Only verified (`true`) or unverified users.")
+        QueryFlag | None, Query(description="Only verified (`true`) or unverified users.")
     ] = None,
     is_active: ActiveFilter = None,
     created_from: Annotated[
-        datetime | None, Query(description="created_at >= this (UTC if no offset).")
+        DateTimeParam | None, Query(description="created_at >= this (RFC 3339, with an offset).")
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(description="created_at <= this (UTC if no offset).")
+        DateTimeParam | None, Query(description="created_at <= this (RFC 3339, with an offset).")
     ] = None,
     include_deleted: IncludeDeleted = False,
 ) -> Envelope[Page[AdminUserOut]]:
@@ -193,7 +193,9 @@ async def delete_user(
     session: SessionDep,
     principal: Annotated[Principal, Depends(require_permission("users", "delete"))],
 ) -> Envelope[None]:
-    await service.admin_delete(session, principal.user.id, user_id)
+    await service.admin_delete(
+        session, principal.user.id, principal.permissions, principal.is_superadmin, user_id
+    )
     return ok(None, "User deleted successfully")
 
 
@@ -202,7 +204,11 @@ async def delete_user(
     response_model=Envelope[AdminUserOut],
     summary="Restore a soft-deleted user (admin)",
     responses=error_responses(401, 403, 404, 409),
-    dependencies=[Depends(require_permission("users", "write"))],
 )
-async def restore_user(user_id: uuid.UUID, session: SessionDep) -> Envelope[AdminUserOut]:
-    return ok(_admin_out(await service.admin_restore(session, user_id)), "User restored successfully")
+async def restore_user(
+    user_id: uuid.UUID,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_permission("users", "write"))],
+) -> Envelope[AdminUserOut]:
+    user = await service.admin_restore(session, principal.permissions, principal.is_superadmin, user_id)
+    return ok(_admin_out(user), "User restored successfully")

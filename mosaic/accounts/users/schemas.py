@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Self
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from mosaic.accounts.rbac.schemas import RoleSummary
 from mosaic.accounts.users.models import User
@@ -36,7 +36,7 @@ def default_avatar(user_id: uuid.UUID, first_name: str, email: str) -> str:
 
 
 class Birthday(BaseModel):
-    """Seed 003's shape; the three parts must make a real date in the past."""
+    """Seed 003's shape; the three parts must make a real date in the past (see `problem`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -44,15 +44,17 @@ class Birthday(BaseModel):
     month: int = Field(ge=1, le=12, examples=[7])
     year: int = Field(ge=1900, le=2100, examples=[1990])
 
-    @model_validator(mode="after")
-    def _real_date(self) -> Self:
+    def problem(self) -> str | None:
+        """Why the three parts are not a birthday, or None. Checked by the service (a 400): a
+        calendar rule across fields is beyond what the schema can declare, and the schema must
+        not promise what the server refuses."""
         try:
             value = date(self.year, self.month, self.day)
-        except ValueError as exc:
-            raise ValueError("birthday is not a real date") from exc
+        except ValueError:
+            return "birthday is not a real date"
         if value > date.today():
-            raise ValueError("birthday cannot be in the future")
-        return self
+            return "birthday cannot be in the future"
+        return None
 
     def to_date(self) -> date:
         return date(self.year, self.month, self.day)
@@ -63,9 +65,20 @@ class Birthday(BaseModel):
 
 
 class PhoneNumber(BaseModel):
-    """Both parts or neither (seed 003)."""
+    """Both parts or neither (seed 003); the schema states the rule too."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["country_code", "mobile_number"],
+                    "properties": {"country_code": {"type": "string"}, "mobile_number": {"type": "string"}},
+                },
+                {"properties": {"country_code": {"type": "null"}, "mobile_number": {"type": "null"}}},
+            ]
+        },
+    )
 
     country_code: str | None = Field(default=None, pattern=r"^\+[1-9]\d{0,3}$", examples=["+63"])
     mobile_number: str | None = Field(default=None, pattern=r"^\d{4,15}$", examples=["9171234567"])
@@ -93,8 +106,8 @@ class UserUpdateMe(ProfileFields):
 
 
 class AdminUserUpdate(ProfileFields):
-    is_active: bool | None = None
-    is_verified: bool | None = None
+    is_active: StrictBool | None = None
+    is_verified: StrictBool | None = None
     role_id: uuid.UUID | None = None
 
 

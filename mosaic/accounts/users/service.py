@@ -7,7 +7,6 @@ neither demoted, deactivated nor deleted.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -26,11 +25,15 @@ from mosaic.accounts.users.models import User
 from mosaic.accounts.users.schemas import AdminUserUpdate, ProfileFields
 from mosaic.core.config import Settings
 from mosaic.core.database import on_commit, utcnow
-from mosaic.core.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge
+from mosaic.core.errors import (
+    Conflict,
+    Forbidden,
+    ValidationFailed,
+)
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
 from mosaic.providers.storage import StorageProvider
-from mosaic.providers.storage.images import check_image
+from mosaic.providers.storage.images import store_image
 
 
 class UserRepository(Repository[User]):
@@ -93,6 +96,14 @@ def apply_profile(user: User, data: ProfileFields) -> dict[str, Any]:
     if "bio" in given and given["bio"] is None:
         values["bio"] = None
     if "birthday" in given:
+        problem = data.birthday.problem() if data.birthday else None
+        if problem:
+            raise ValidationFailed(
+                problem,
+                details=[
+                    {"field": "birthday", "location": "body", "message": problem, "type": "value_error"}
+                ],
+            )
         values["birthday"] = data.birthday.to_date() if data.birthday else None
     if "phone_number" in given:
         phone = data.phone_number
@@ -169,6 +180,19 @@ async def list_users(
     return users, total
 
 
+async def ensure_may_manage(
+    session: AsyncSession, actor_permissions: frozenset[str], actor_is_superadmin: bool, user: User
+) -> None:
+    """Only a superadmin changes a superadmin, and nobody changes an account whose role holds
+    permissions they lack: otherwise an admin could demote, disable or delete their superiors."""
+    if actor_is_superadmin:
+        return
+    if user.role is not None and user.role.name == SUPERADMIN:
+        raise Forbidden("Only a superadmin can change a superadmin")
+    if not await role_permission_names(session, user.role) <= actor_permissions:
+        raise Forbidden("You cannot change an account whose role is above your own")
+
+
 async def admin_update(
     session: AsyncSession,
     actor_id: uuid.UUID,
@@ -178,6 +202,7 @@ async def admin_update(
     data: AdminUserUpdate,
 ) -> User:
     user = await load_user(session, user_id)
+    await ensure_may_manage(session, actor_permissions, actor_is_superadmin, user)
     given = data.model_dump(exclude_unset=True)
     values = apply_profile(user, data)
     if "role_id" in given and given["role_id"] != user.role_id:
@@ -203,18 +228,29 @@ async def admin_update(
     return user
 
 
-async def admin_delete(session: AsyncSession, actor_id: uuid.UUID, user_id: uuid.UUID) -> None:
+async def admin_delete(
+    session: AsyncSession,
+    actor_id: uuid.UUID,
+    actor_permissions: frozenset[str],
+    actor_is_superadmin: bool,
+    user_id: uuid.UUID,
+) -> None:
     user = await load_user(session, user_id)
     if user.id == actor_id:
         raise Forbidden("Use DELETE /users/me to delete your own account")
+    await ensure_may_manage(session, actor_permissions, actor_is_superadmin, user)
     await _ensure_not_last_superadmin(session, user)
     await revoke_all_tokens(session, user)
     await UserRepository(session).soft_delete(user)
 
 
-async def admin_restore(session: AsyncSession, user_id: uuid.UUID) -> User:
+async def admin_restore(
+    session: AsyncSession, actor_permissions: frozenset[str], actor_is_superadmin: bool, user_id: uuid.UUID
+) -> User:
     repo = UserRepository(session)
     user = await repo.get_or_404(user_id, include_deleted=True)
+    await session.refresh(user, ["role"])
+    await ensure_may_manage(session, actor_permissions, actor_is_superadmin, user)
     if user.is_deleted and await repo.by_email(user.email):
         raise Conflict("Another live account uses this email")
     await repo.restore(user)
@@ -269,53 +305,26 @@ async def user_for_external_identity(session: AsyncSession, claims: dict[str, An
 
 
 # -- avatar -------------------------------------------------------------------------------------
-# Caps against decompression bombs: the total decoded pixels (all frames) and the frame count.
-MAX_AVATAR_PIXELS = 4096 * 4096
-MAX_AVATAR_FRAMES = 100
-_READ_CHUNK = 64 * 1024
-
-
-async def read_upload(upload: UploadFile, max_bytes: int) -> bytes:
-    """The upload's bytes, refused with 413 as soon as they pass `max_bytes` (chunked, bounded)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = await upload.read(_READ_CHUNK)
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"Avatar is larger than {max_bytes // (1024 * 1024)} MB")
-        chunks.append(chunk)
-    if size == 0:
-        raise InvalidInput("The file is empty", code="INVALID_IMAGE")
-    return b"".join(chunks)
-
-
 async def set_avatar(
     session: AsyncSession, storage: StorageProvider, settings: Settings, user: User, upload: UploadFile
 ) -> User:
     """Validate by content (never the declared type or name), store under a server-made key.
 
-    The key is `avatars/{user_id}/{timestamp}_{uuid}.{detected_ext}`; the previous file is
-    deleted once the new one is committed.
+    Through the shared image pipeline (`store_image`); the key is
+    `avatars/{user_id}/{timestamp}_{uuid}.{detected_ext}`; the previous file is deleted once the
+    new one is committed.
     """
-    name = upload.filename or ""
-    if any(mark in name for mark in ("/", "\\", "\x00", "..")) or len(name) > 255:
-        # The name is never used for storage; a name like this is an attack, refused outright.
-        raise InvalidInput("Invalid file name", code="INVALID_FILENAME")
-    max_bytes = settings.MAX_AVATAR_SIZE_MB * 1024 * 1024
-    data = await read_upload(upload, max_bytes)
-    image = await asyncio.to_thread(
-        check_image,
-        data,
-        allowed_types=settings.ALLOWED_AVATAR_TYPES,
-        max_pixels=MAX_AVATAR_PIXELS,
-        max_frames=MAX_AVATAR_FRAMES,
-    )
     stamp = utcnow().strftime("%Y%m%d%H%M%S")
-    key = f"avatars/{user.id}/{stamp}_{uuid.uuid4().hex}.{image.extension}"
-    await storage.upload(key, image.data, content_type=image.content_type)
+    stored = await store_image(
+        storage,
+        upload,
+        base_key=f"avatars/{user.id}/{stamp}_{uuid.uuid4().hex}",
+        max_bytes=settings.MAX_AVATAR_SIZE_MB * 1024 * 1024,
+        allowed_types=settings.ALLOWED_AVATAR_TYPES,
+        with_thumbnail=False,
+        what="Avatar",
+    )
+    key = stored.key
     previous = user.avatar_key
     await UserRepository(session).update(user, {"avatar_key": key, "avatar_url": await storage.url(key)})
     if previous and previous != key:

@@ -19,6 +19,8 @@ from mosaic.providers.email import EmailMessage
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAMES = (
     "welcome",
+    "welcome-owner",
+    "company-invitation",
     "verification",
     "password-reset",
     "notification",

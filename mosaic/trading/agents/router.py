@@ -12,7 +12,7 @@ from mosaic.core.cache import cache_key, cached_model, entity_tag, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import ActiveFilter, IncludeDeleted, Page, Pagination, page_of
+from mosaic.core.pagination import ActiveFilter, IncludeDeleted, Page, PageParams, page_of
 from mosaic.trading.agents import service
 from mosaic.trading.agents.schemas import AgentIn, AgentOut, AgentProvider, AgentUpdate
 
@@ -32,7 +32,7 @@ MANAGE = "agents:read"
 )
 async def list_agents(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.AgentRepository.pagination],
     principal: CurrentPrincipal,
     request: Request,
     name: Annotated[str | None, Query(max_length=100, description="Substring of the name")] = None,

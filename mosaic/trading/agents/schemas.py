@@ -7,21 +7,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from mosaic.trading.common import SCALE, DecimalString, check_config_size, quantize
+from mosaic.core.params import AmountInput
+from mosaic.trading.common import DecimalString, check_config_size
 
 AgentProvider = Literal["offline", "openai", "anthropic", "deepseek", "openai_compatible"]
 Capability = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9_-]{1,32}$")
 ]
 Config = Annotated[dict[str, Any], AfterValidator(check_config_size)]
-# The bound goes in the JSON Schema as `maximum` only when it sits in the same Field as the other
-# constraints, before the AfterValidator: stacked on NonNegativeAmount, pydantic cannot apply it to
-# the decimal schema and leaves the non-standard `"le": "1000000"` in the OpenAPI document.
-Cost = Annotated[
-    Decimal, Field(ge=0, le=Decimal("1000000"), max_digits=20, decimal_places=SCALE), AfterValidator(quantize)
-]
+# Below a million per call (6 integer digits), so the schema can state the limit as a pattern.
+Cost = Annotated[Decimal, AmountInput(6, positive=False)]
 
 
 class AgentIn(BaseModel):
@@ -33,7 +30,7 @@ class AgentIn(BaseModel):
     capabilities: list[Capability] = Field(default_factory=list, max_length=50, examples=[["analysis"]])
     cost_per_call: Cost = Field(default=Decimal("0.00000000"), examples=["0.0150"])
     config: Config = Field(default_factory=dict, examples=[{"temperature": 0.2}])
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class AgentUpdate(BaseModel):
@@ -45,7 +42,7 @@ class AgentUpdate(BaseModel):
     capabilities: list[Capability] | None = Field(default=None, max_length=50)
     cost_per_call: Cost | None = None
     config: Config | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class AgentOut(BaseModel):

@@ -17,7 +17,7 @@ from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
 from mosaic.core.jobs import enqueue_after_commit, get_jobs
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.trading.flows import service
 from mosaic.trading.flows.jobs import RUN_FLOW
 from mosaic.trading.flows.schemas import (
@@ -48,7 +48,7 @@ TEMPLATE_HELP = (
 )
 async def list_flows(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.FlowRepository.pagination],
     user: CurrentUser,
     status: Annotated[FlowStatus | None, Query(description="Only flows in this status.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
@@ -149,7 +149,7 @@ async def run_flow(
 async def list_runs(
     flow_id: uuid.UUID,
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.FlowRunRepository.pagination],
     user: CurrentUser,
     status: Annotated[RunStatus | None, Query(description="Only runs in this status.")] = None,
 ) -> Envelope[Page[FlowRunOut]]:

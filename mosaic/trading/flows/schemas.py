@@ -7,8 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from mosaic.core.pagination import MAX_SAFE_INTEGER
 from mosaic.providers.ai import AIConfig
 from mosaic.trading.common import DecimalString, check_config_size
 
@@ -92,15 +93,18 @@ class FlowOut(BaseModel):
     updated_at: datetime
 
 
-InputValue = str | int | float | bool | None
+# Numbers a template may receive: bounded like every numeric input, to what JSON clients read exactly.
+_Integer = Annotated[int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
+_Number = Annotated[float, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER, allow_inf_nan=False)]
+InputValue = str | _Integer | _Number | bool | None
+# An ASCII identifier: `{name}` in a prompt template; declared so clients see the rule.
+VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 
 
-def check_run_input(value: dict[str, InputValue]) -> dict[str, InputValue]:
+def check_run_input(value: dict[VariableName, InputValue]) -> dict[VariableName, InputValue]:
     if len(value) > MAX_INPUT_KEYS:
         raise ValueError(f"at most {MAX_INPUT_KEYS} variables")
     for key, item in value.items():
-        if not key.isidentifier() or len(key) > 64:
-            raise ValueError(f"variable name {key[:64]!r} is not an identifier of at most 64 characters")
         if key == "previous_output":
             raise ValueError("previous_output is set by the run, not by its input")
         if isinstance(item, str) and len(item) > MAX_INPUT_VALUE_CHARS:
@@ -113,8 +117,9 @@ def check_run_input(value: dict[str, InputValue]) -> dict[str, InputValue]:
 class FlowRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    input: Annotated[dict[str, InputValue], AfterValidator(check_run_input)] = Field(
+    input: Annotated[dict[VariableName, InputValue], AfterValidator(check_run_input)] = Field(
         default_factory=dict,
+        json_schema_extra={"additionalProperties": False, "maxProperties": MAX_INPUT_KEYS},
         description="Template variables: `{name}` in a step's prompt is replaced by `input[name]`. "
         "`input` (else `text`) is also the first step's `{previous_output}`.",
         examples=[{"symbol": "BTC/USDT", "input": "Bitcoin rose 4% overnight on ETF inflows."}],

@@ -13,7 +13,8 @@ from mosaic.core.cache import cache_key, cached_model, entity_tag, request_cache
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
+from mosaic.core.params import QueryFlag
 from mosaic.trading.prompts import service
 from mosaic.trading.prompts.schemas import (
     CATEGORY_PATTERN,
@@ -39,16 +40,16 @@ Deleter = Annotated[Principal, Depends(require_permission("prompts", "delete"))]
 )
 async def list_prompts(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.PromptRepository.pagination],
     principal: CurrentPrincipal,
     request: Request,
     category: Annotated[
         str | None, Query(pattern=CATEGORY_PATTERN, description="Only prompts of this category.")
     ] = None,
     is_public: Annotated[
-        bool | None, Query(description="Only public templates (`true`) or only private prompts.")
+        QueryFlag | None, Query(description="Only public templates (`true`) or only private prompts.")
     ] = None,
-    mine: Annotated[bool, Query(description="Only the caller's own private prompts.")] = False,
+    mine: Annotated[QueryFlag, Query(description="Only the caller's own private prompts.")] = False,
     q: Annotated[str | None, Query(max_length=200, description="Substring of the title")] = None,
 ) -> Envelope[Page[PromptOut]]:
     # Cached per caller (their private prompts are in it); any write to a prompt invalidates it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 MAX_PROMPT_CHARS = 20_000
 CATEGORY_PATTERN = r"^[a-z0-9_-]{1,64}$"
@@ -34,11 +34,11 @@ class PrivatePromptUpdate(BaseModel):
 class PromptIn(PrivatePromptIn):
     """A catalogue template (admin); `is_public=false` keeps it a draft only its creator sees."""
 
-    is_public: bool = True
+    is_public: StrictBool = True
 
 
 class PromptUpdate(PrivatePromptUpdate):
-    is_public: bool | None = None
+    is_public: StrictBool | None = None
 
 
 class PromptOut(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -13,8 +12,10 @@ from mosaic.accounts.plans.limits import require_within_limit
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
+from mosaic.core.params import DateTimeParam
 from mosaic.trading.trades import service
+from mosaic.trading.trades.repository import TradeRepository
 from mosaic.trading.trades.schemas import (
     Side,
     TradeClose,
@@ -28,8 +29,12 @@ from mosaic.trading.trades.schemas import (
 
 router = APIRouter(prefix="/trades", tags=["trades"])
 
-ExecutedFrom = Annotated[datetime | None, Query(description="executed_at >= this (UTC if no offset)")]
-ExecutedTo = Annotated[datetime | None, Query(description="executed_at <= this (UTC if no offset)")]
+ExecutedFrom = Annotated[
+    DateTimeParam | None, Query(description="executed_at >= this (RFC 3339, with an offset)")
+]
+ExecutedTo = Annotated[
+    DateTimeParam | None, Query(description="executed_at <= this (RFC 3339, with an offset)")
+]
 
 
 @router.get(
@@ -40,7 +45,7 @@ ExecutedTo = Annotated[datetime | None, Query(description="executed_at <= this (
 )
 async def list_trades(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, TradeRepository.pagination],
     user: CurrentUser,
     symbol: Annotated[
         str | None, Query(max_length=41, examples=["BTC/USDT"], description="Only trades of this symbol.")

@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import ColumnElement, update
@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.core.crud import Owned, put_values
 from mosaic.core.database import utcnow
-from mosaic.core.errors import Conflict, InvalidInput
+from mosaic.core.errors import Conflict, ValidationFailed
 from mosaic.core.pagination import PageParams
 from mosaic.trading.agents.service import usable_agent
-from mosaic.trading.common import QUANTUM
+from mosaic.trading.common import AMOUNT_PRECISION, QUANTUM
 from mosaic.trading.flows.service import FlowRepository
 from mosaic.trading.trades.models import Trade
 from mosaic.trading.trades.repository import TradeRepository
@@ -41,15 +41,16 @@ WIN_RATE_QUANTUM = Decimal("0.0001")
 
 def profit_loss(side: str, entry: Decimal, exit_: Decimal, quantity: Decimal, leverage: int) -> Decimal:
     """`(exit - entry) * quantity * leverage`, negated for a sell; rounded half-even to 8 decimals."""
-    result = (exit_ - entry) * quantity * leverage
-    if side == "sell":
-        result = -result
-    return result.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+    with localcontext(prec=AMOUNT_PRECISION):
+        result = (exit_ - entry) * quantity * leverage
+        if side == "sell":
+            result = -result
+        return result.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
 def range_filters(executed_from: datetime | None, executed_to: datetime | None) -> list[ColumnElement[bool]]:
     if executed_from and executed_to and executed_from > executed_to:
-        raise InvalidInput(
+        raise ValidationFailed(  # a rule across two fields: the schema cannot state it
             "executed_from is after executed_to",
             details=[
                 {
@@ -191,17 +192,18 @@ async def summarize(
     by_day: dict[date, list[Any]] = defaultdict(lambda: [0, zero])
     wins = losses = 0
     total = zero
-    for symbol, closed_at, pnl in results:
-        won = pnl > 0
-        wins += won
-        losses += pnl < 0
-        total += pnl
-        by_symbol[symbol][0] += 1
-        by_symbol[symbol][1] += won
-        by_symbol[symbol][2] += pnl
-        day = closed_at.astimezone(UTC).date()
-        by_day[day][0] += 1
-        by_day[day][1] += pnl
+    with localcontext(prec=AMOUNT_PRECISION):  # sums of 31-digit P&Ls stay exact
+        for symbol, closed_at, pnl in results:
+            won = pnl > 0
+            wins += won
+            losses += pnl < 0
+            total += pnl
+            by_symbol[symbol][0] += 1
+            by_symbol[symbol][1] += won
+            by_symbol[symbol][2] += pnl
+            day = closed_at.astimezone(UTC).date()
+            by_day[day][0] += 1
+            by_day[day][1] += pnl
     closed = len(results)
     return TradeSummary(
         counts=TradeCounts(

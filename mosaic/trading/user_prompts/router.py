@@ -11,7 +11,7 @@ from mosaic.accounts.deps import CurrentUser
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.trading.user_prompts import service
 from mosaic.trading.user_prompts.schemas import UserPromptIn, UserPromptOut, UserPromptUpdate
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/user-prompts", tags=["user-prompts"])
 )
 async def list_user_prompts(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.UserPromptRepository.pagination],
     user: CurrentUser,
     prompt_id: Annotated[
         uuid.UUID | None, Query(description="Only custom prompts based on this prompt.")

@@ -12,7 +12,7 @@ from mosaic.accounts.plans.limits import require_within_limit
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import ActiveFilter, Page, Pagination, page_of
+from mosaic.core.pagination import ActiveFilter, Page, PageParams, page_of
 from mosaic.core.secretbox import SecretBoxDep
 from mosaic.trading.user_wallets import service
 from mosaic.trading.user_wallets.schemas import UserWalletIn, UserWalletOut, UserWalletUpdate
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/user-wallets", tags=["user-wallets"])
 )
 async def list_user_wallets(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.UserWalletRepository.pagination],
     user: CurrentUser,
     cipher: SecretBoxDep,
     wallet_id: Annotated[

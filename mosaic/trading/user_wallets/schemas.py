@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StringConstraints
 
 from mosaic.trading.common import DecimalString
 from mosaic.trading.wallets.schemas import WalletSummary
@@ -19,6 +19,8 @@ Credentials = Annotated[
         min_length=1,
         max_length=20,
         description="API key, secret, passphrase, address...; stored encrypted, returned masked.",
+        # Only names matching the pattern: the schema says so, as the server does.
+        json_schema_extra={"additionalProperties": False},
         examples=[{"api_key": "AKIA-EXAMPLE-1234", "api_secret": "s3cr3t-example-abcd"}],
     ),
 ]
@@ -29,7 +31,7 @@ class UserWalletIn(BaseModel):
 
     wallet_id: uuid.UUID
     credentials: Credentials
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class UserWalletUpdate(BaseModel):
@@ -38,7 +40,7 @@ class UserWalletUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     credentials: Credentials | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class UserWalletOut(BaseModel):

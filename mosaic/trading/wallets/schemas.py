@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from mosaic.trading.common import check_config_size
 
@@ -25,7 +25,7 @@ class WalletIn(BaseModel):
     provider: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$", examples=["binance"])
     supported_currencies: list[Currency] = Field(default_factory=list, max_length=500, examples=[["BTC"]])
     config: Config = Field(default_factory=dict, examples=[{"base_url": "https://api.binance.com"}])
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class WalletUpdate(BaseModel):
@@ -36,7 +36,7 @@ class WalletUpdate(BaseModel):
     provider: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     supported_currencies: list[Currency] | None = Field(default=None, max_length=500)
     config: Config | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class WalletSummary(BaseModel):

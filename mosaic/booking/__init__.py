@@ -1,0 +1,29 @@
+"""Booking, part one: the studio marketplace (seed 002) — geography, companies and their teams,
+studios, rooms and price tiers, public search, messages.
+
+Permission model: the domain's permissions guard administration only (catalogues, moderation).
+What a company's team may do is decided by its company role (owner > manager > staff) through
+one dependency, `require_company_role`; a studio of a company the caller is not a member of is a
+404, as another user's row is. `studio_owner` is the role a self-registered studio owner gets:
+it may create companies (`companies:create`); customers hold no booking permission.
+"""
+
+import mosaic.booking.models  # noqa: F401 - every table joins the metadata
+from mosaic.booking.permissions import PERMISSIONS, STUDIO_OWNER, STUDIO_OWNER_PERMISSIONS
+from mosaic.booking.routers import ROUTERS
+from mosaic.booking.seed import seed
+from mosaic.core.domain import Domain
+
+domain = Domain(
+    name="booking",
+    routers=ROUTERS,
+    permissions=PERMISSIONS,
+    default_roles={"admin": ["*"], STUDIO_OWNER: STUDIO_OWNER_PERMISSIONS},
+    seed=seed,
+    constraint_errors={
+        "uq_companies_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another company"),
+        "uq_studios_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another studio"),
+        "uq_cities_name_country_live": (409, "CONFLICT", "This city already exists in that country"),
+        "uq_company_members_company_user": (409, "ALREADY_MEMBER", "The user is already a member"),
+    },
+)

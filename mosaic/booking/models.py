@@ -1,0 +1,37 @@
+"""Every booking model, imported once so they all join `Base.metadata` (Alembic, relationships)."""
+
+from mosaic.booking.companies.models import Company, CompanyInvitation, CompanyMember
+from mosaic.booking.geography.models import City, Country
+from mosaic.booking.messages.models import Message, MessageThread
+from mosaic.booking.rooms.models import Room, RoomPhoto, RoomPrice
+from mosaic.booking.studios.models import (
+    Badge,
+    Equipment,
+    EquipmentType,
+    Favourite,
+    Studio,
+    StudioClosure,
+    StudioHours,
+    StudioPhoto,
+)
+
+__all__ = [
+    "Badge",
+    "City",
+    "Company",
+    "CompanyInvitation",
+    "CompanyMember",
+    "Country",
+    "Equipment",
+    "EquipmentType",
+    "Favourite",
+    "Message",
+    "MessageThread",
+    "Room",
+    "RoomPhoto",
+    "RoomPrice",
+    "Studio",
+    "StudioClosure",
+    "StudioHours",
+    "StudioPhoto",
+]
