@@ -114,7 +114,10 @@ async def grant(
 
 async def on_plan_payment(session: AsyncSession, update: ChargeUpdate) -> None:
     """The `plan_subscription` payment handler (declared on the accounts Domain)."""
-    subscription = await session.get(UserPlan, uuid.UUID(update.charge.reference_id), with_for_update=True)
+    # Lock the subscription row only (its plan is joined eagerly: PostgreSQL refuses FOR UPDATE on it).
+    subscription = await session.get(
+        UserPlan, uuid.UUID(update.charge.reference_id), with_for_update={"of": UserPlan}
+    )
     if subscription is None:
         logger.warning("payment for unknown subscription %s", update.charge.reference_id)
         return
