@@ -28,7 +28,7 @@ from mosaic.core.errors import error_responses
 from mosaic.core.inbox import InboxRegistry
 from mosaic.core.jobs import JobQueue, get_jobs
 from mosaic.core.money import to_minor_units
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.providers.payments import PaymentGateway
 from mosaic.providers.payments.offline import PAY_PATH, OfflineGateway
 
@@ -171,7 +171,7 @@ async def receive_webhook(
 )
 async def list_charges(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.ChargeRepository.pagination],
     status_filter: Annotated[
         Literal["pending", "paid", "partially_refunded", "refunded", "expired", "cancelled", "failed"] | None,
         Query(alias="status", description="Only charges in this status."),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from mosaic.core.params import AmountInput
 
 ChargeStatus = Literal["pending", "paid", "partially_refunded", "refunded", "expired", "cancelled", "failed"]
 
@@ -43,13 +45,12 @@ class ChargeOut(BaseModel):
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: Decimal | None = Field(
+    # Three decimals cover every currency's minor unit; finer than the charge's own currency is a
+    # 422 AMOUNT_TOO_PRECISE (the charge decides, so the schema can only state the widest rule).
+    amount: Annotated[Decimal, AmountInput(6, positive=True, decimals=3)] | None = Field(
         default=None,
-        gt=0,
-        le=Decimal("1000000"),
-        max_digits=12,
-        decimal_places=3,
-        description="The amount to refund; omitted = everything not yet refunded.",
+        description="The amount to refund (below a million, up to 3 decimals; no finer than the "
+        "charge's currency); omitted = everything not yet refunded.",
         examples=["10.00"],
     )
     reason: str = Field(default="", max_length=200, examples=["Customer request"])
