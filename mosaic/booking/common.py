@@ -57,12 +57,14 @@ _ZONES = frozenset(
     if zone not in {"localtime", "posixrules", "Factory"} and not zone.startswith(("posix/", "right/"))
 )
 
-# The zone names are an enum in the schema, so a client (or a fuzzer) knows exactly which are taken.
+# The zone names, as an alternation in the schema, so a client (or a fuzzer) knows exactly which
+# are taken. Not an enum: generated clients turn `GMT+0`, `GMT-0` and `GMT0` into one member name.
+# Zone names hold letters, digits, `/`, `_`, `-` and `+`; only `+` needs escaping (ECMA-262 unicode
+# mode refuses a needless `\-`).
+TIMEZONE_PATTERN = "^(?:" + "|".join(zone.replace("+", "\\+") for zone in sorted(_ZONES)) + ")$"
 Timezone = Annotated[
     str,
-    Field(
-        min_length=1, max_length=64, examples=["Europe/Lisbon"], json_schema_extra={"enum": sorted(_ZONES)}
-    ),
+    Field(min_length=1, max_length=64, pattern=TIMEZONE_PATTERN, examples=["Europe/Lisbon"]),
     AfterValidator(validate_timezone),
 ]
 Slug = Annotated[
