@@ -1,7 +1,7 @@
 """study: quizzes, questions, generations, AI usage, attempts, review cards, sessions, plans; user timezone
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 10:25:55.411465
 """
 
@@ -17,7 +17,7 @@ import mosaic.core.database
 import mosaic.core.money
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

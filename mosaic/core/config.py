@@ -232,6 +232,28 @@ class Settings(BaseSettings):
     AI_CACHE_TTL_SECONDS: int = Field(default=3600, ge=0)
     AI_MAX_OUTPUT_CHARS: int = Field(default=100_000, ge=1000, le=10_000_000)
 
+    # Payments (mosaic.providers.payments): the offline gateway by default, keys only as SecretStr.
+    PAYMENT_PROVIDER: Literal["offline", "stripe", "square"] = "offline"
+    # Where Mosaic is reachable from a browser (links to the offline /pay page, Square's
+    # notification URL); the API prefix is added by the code. Unset: http://HOST:PORT.
+    PUBLIC_BASE_URL: str | None = None
+    # HMAC key of the offline gateway's webhooks; unset = derived from JWT_SECRET_KEY.
+    PAYMENT_WEBHOOK_SECRET: SecretStr | None = None
+    PAYMENT_CHECKOUT_MINUTES: int = Field(default=60, ge=30, le=1440)
+    # Plans carry a price but no currency: they are sold in this one.
+    PLAN_CURRENCY: str = Field(default="USD", pattern="^[A-Z]{3}$")
+    # A paid subscription's renewal checkout is created this long before its period ends.
+    PLAN_RENEWAL_NOTICE_HOURS: int = Field(default=72, ge=1, le=720)
+    STRIPE_SECRET_KEY: SecretStr | None = None
+    STRIPE_WEBHOOK_SECRET: SecretStr | None = None
+    SQUARE_ACCESS_TOKEN: SecretStr | None = None
+    SQUARE_LOCATION_ID: str | None = None
+    SQUARE_WEBHOOK_SIGNATURE_KEY: SecretStr | None = None
+    SQUARE_ENVIRONMENT: Literal["sandbox", "production"] = "sandbox"
+    SQUARE_API_VERSION: str = "2025-10-16"
+    # The exact URL Square posts to (part of the signed text); unset = PUBLIC_BASE_URL + the route.
+    SQUARE_WEBHOOK_URL: str | None = None
+
     _split = field_validator(
         "MOSAIC_DOMAINS",
         "ALLOWED_AVATAR_TYPES",
@@ -340,6 +362,10 @@ class Settings(BaseSettings):
         return _decode_wallet_keys(
             configured.get_secret_value() if configured is not None else DEV_WALLET_ENCRYPTION_KEY
         )
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.PUBLIC_BASE_URL or f"http://{self.HOST}:{self.PORT}").rstrip("/")
 
     @property
     def docs_enabled(self) -> bool:

@@ -40,6 +40,10 @@ SeedFunction = Callable[[AsyncSession, Settings], Awaitable[None]]
 LimitCounter = Callable[[AsyncSession, uuid.UUID], Awaitable[int]]
 # Run once in the app's lifespan, after the core services and before/after serving.
 LifespanHook = Callable[["FastAPI"], Awaitable[None]]
+# Called by accounts' billing, in the transaction that applies a verified payment event, for the
+# charges whose reference kind the domain claims ("booking", "plan_subscription"); the argument is
+# an `accounts.billing.service.ChargeUpdate` (core imports neither accounts nor providers).
+PaymentHandler = Callable[[AsyncSession, Any], Awaitable[None]]
 
 # Every domain package Mosaic ships, by the name `MOSAIC_DOMAINS` uses. `accounts` is always on.
 DOMAIN_MODULES: dict[str, str] = {
@@ -118,6 +122,8 @@ class Domain:
     inbox_handlers: Mapping[str, InboxHandler] = field(default_factory=dict)
     on_startup: Sequence[LifespanHook] = ()
     on_shutdown: Sequence[LifespanHook] = ()
+    # Payment reference kind -> what to do when one of its charges is paid, refunded or lapses.
+    payment_handlers: Mapping[str, PaymentHandler] = field(default_factory=dict)
 
     def public_routes(self) -> Iterator[tuple[str, str]]:
         """(method, path) of this domain's routes marked `@public` (paths relative to the API prefix)."""

@@ -86,7 +86,8 @@ async def test_new_user_starts_on_the_free_plan(client, user_a: Account):
 
 
 async def test_subscribing_ends_the_previous_plan(client, admin: Account, user_a: Account):
-    plan = (await client.post(PLANS, json=plan_body(), headers=admin.headers)).json()["data"]
+    """A free plan starts at once (paid ones wait for their payment: test_billing_offline.py)."""
+    plan = (await client.post(PLANS, json=plan_body(price="0.00"), headers=admin.headers)).json()["data"]
     response = await client.post(MINE, json={"plan_id": plan["id"]}, headers=user_a.headers)
     assert response.status_code == 201
     sub = response.json()["data"]
@@ -132,7 +133,7 @@ async def test_subscribe_to_unknown_plan_is_404_and_mass_assignment_422(client, 
 
 
 async def test_expiry_job_expires_subscriptions_past_their_end(client, app, admin: Account, user_a: Account):
-    plan = (await client.post(PLANS, json=plan_body(), headers=admin.headers)).json()["data"]
+    plan = (await client.post(PLANS, json=plan_body(price="0.00"), headers=admin.headers)).json()["data"]
     sub = (await client.post(MINE, json={"plan_id": plan["id"]}, headers=user_a.headers)).json()["data"]
     async with app.state.database.transaction() as session:
         await session.execute(
@@ -154,7 +155,7 @@ async def test_plan_limit_counts_against_the_active_plan(client, app, admin: Acc
     async def count_widgets(session, user_id):
         return used.get(user_id, 0)
 
-    plan = (await client.post(PLANS, json=plan_body(), headers=admin.headers)).json()["data"]
+    plan = (await client.post(PLANS, json=plan_body(price="0.00"), headers=admin.headers)).json()["data"]
     await client.post(MINE, json={"plan_id": plan["id"]}, headers=user_a.headers)
     user_id = uuid.UUID(user_a.id)
     async with app.state.database.transaction() as session:

@@ -67,7 +67,7 @@ async def test_a_studio_photo_is_stored_without_gps_and_with_a_thumbnail(
         ("bomb.png", png_bomb(), 422, "IMAGE_TOO_LARGE"),
         ("frames.gif", gif(101), 422, "IMAGE_TOO_LARGE"),
         ("../x.png", png(), 422, "INVALID_FILENAME"),
-        ("empty.png", b"", 422, "INVALID_IMAGE"),
+        ("empty.png", b"", 415, "UNSUPPORTED_IMAGE"),
     ],
 )
 async def test_fakes_and_bombs_are_refused_for_rooms_and_studios(

@@ -61,7 +61,11 @@ def test_a_schedule_takes_a_five_field_cron_expression():
 def test_the_accounts_schedule_is_cron_and_beat_sends_the_lease_job():
     settings = make_settings(CELERY_BROKER_URL="memory://")
     schedule = [item for domain in load_domains(settings) for item in domain.scheduled_jobs]
-    assert [(item.name, item.cron) for item in schedule] == [("expire-subscriptions", "0 * * * *")]
+    assert [(item.name, item.cron) for item in schedule] == [
+        ("expire-subscriptions", "0 * * * *"),
+        ("renew-subscriptions", "30 * * * *"),
+        ("expire-offline-checkouts", "*/5 * * * *"),
+    ]
     weekly = ScheduledJob("payouts", PROBE, "0 3 * * 1")
     entry = build_celery(settings, schedule=[*schedule, weekly]).conf.beat_schedule["payouts"]
     assert entry["task"] == SCHEDULED_TICK and entry["args"] == ["payouts"]

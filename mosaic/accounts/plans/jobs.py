@@ -18,3 +18,20 @@ async def expire_subscriptions_job(ctx: JobContext) -> int:
         expired = await expire_subscriptions(session)
     logger.info("expired %d subscription(s)", expired)
     return expired
+
+
+RENEW_SUBSCRIPTIONS = "accounts.renew_subscriptions"
+
+
+@job(RENEW_SUBSCRIPTIONS, max_retries=2)
+async def renew_subscriptions_job(ctx: JobContext) -> int:
+    """Open the renewal checkouts of paid subscriptions whose period ends soon."""
+    from mosaic.accounts.plans.paid import renew_subscriptions
+    from mosaic.providers.payments import build_payment_gateway
+
+    async with ctx.database.transaction() as session:
+        opened = await renew_subscriptions(
+            session, build_payment_gateway(ctx.settings), ctx.settings, ctx.jobs
+        )
+    logger.info("opened %d renewal checkout(s)", opened)
+    return opened

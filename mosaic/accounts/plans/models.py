@@ -53,7 +53,14 @@ class UserPlan(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"), index=True)
+    # pending (a paid plan awaiting its payment) | active | expired | cancelled
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     start_date: Mapped[datetime] = mapped_column(UTCDateTime())
     end_date: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+    # Cancelled by the user but paid until `end_date`: it stays active until then, and never renews.
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    # The admin who granted it without payment (None: paid for, or a free plan).
+    granted_by_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    # The charge of the next period once the renewal checkout exists (cleared when it is paid).
+    renewal_charge_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     plan: Mapped[Plan] = relationship(lazy="joined")

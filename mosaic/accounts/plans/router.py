@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
+from mosaic.accounts.billing.router import Gateway
 from mosaic.accounts.deps import CurrentUser, require_permission
-from mosaic.accounts.plans import service
+from mosaic.accounts.plans import paid, service
 from mosaic.accounts.plans.schemas import (
+    GrantIn,
     PlanIn,
     PlanOut,
     PlanUpdate,
@@ -19,13 +21,15 @@ from mosaic.accounts.plans.schemas import (
 )
 from mosaic.core.access import public
 from mosaic.core.cache import ALL, cache_key, cached_model, entity_tag, get_or_set, request_cache
-from mosaic.core.deps import SessionDep
+from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
 from mosaic.core.pagination import Page, PageParams, page_of
 
 plans_router = APIRouter(prefix="/plans", tags=["plans"])
 subscriptions_router = APIRouter(prefix="/users/me/plans", tags=["plans"])
+# After subscriptions_router: `/users/me/plans` must not be read as a user id.
+grants_router = APIRouter(prefix="/users/{user_id}/plans", tags=["plans"])
 
 
 @plans_router.get("", response_model=Envelope[Page[PlanOut]], summary="List plans (public)")
@@ -120,7 +124,7 @@ async def my_plans(
         str | None,
         Query(
             alias="status",
-            pattern="^(active|expired|cancelled)$",
+            pattern="^(pending|active|expired|cancelled)$",
             description="Only subscriptions in this status.",
         ),
     ] = None,
@@ -144,12 +148,33 @@ async def my_plans(
     "",
     response_model=Envelope[UserPlanOut],
     status_code=status.HTTP_201_CREATED,
-    summary="Subscribe to a plan (the current one ends)",
-    responses=error_responses(401, 404),
+    summary="Subscribe to a plan (paid plans: pending until paid)",
+    responses=error_responses(
+        401,
+        404,
+        409,
+        503,
+        codes={
+            409: [("ALREADY_SUBSCRIBED", "You are already subscribed to this plan")],
+            503: [
+                (
+                    "PAYMENT_GATEWAY_UNAVAILABLE",
+                    "The payment provider could not be reached; try again shortly",
+                )
+            ],
+        },
+    ),
 )
-async def subscribe(body: SubscribeIn, session: SessionDep, user: CurrentUser) -> Envelope[UserPlanOut]:
-    subscription = await service.subscribe(session, user.id, body.plan_id)
-    return created(UserPlanOut.model_validate(subscription), "Subscribed")
+async def subscribe(
+    body: SubscribeIn, session: SessionDep, user: CurrentUser, gateway: Gateway, settings: SettingsDep
+) -> Envelope[UserPlanOut]:
+    plan = await service.PlanRepository(session).get_or_404(body.plan_id)
+    if plan.price <= 0:
+        subscription = await service.subscribe(session, user.id, plan.id)
+        return created(UserPlanOut.model_validate(subscription), "Subscribed")
+    subscription, charge = await paid.start_paid_subscription(session, gateway, settings, user, plan)
+    out = UserPlanOut.model_validate(subscription).model_copy(update={"payment_url": charge.checkout_url})
+    return created(out, "Subscription pending: pay at payment_url to activate it")
 
 
 @subscriptions_router.put(
@@ -178,3 +203,21 @@ async def cancel_subscription(
         UserPlanOut.model_validate(await service.cancel(session, user.id, user_plan_id)),
         "Subscription cancelled",
     )
+
+
+@grants_router.post(
+    "",
+    response_model=Envelope[UserPlanOut],
+    status_code=status.HTTP_201_CREATED,
+    summary="Grant a plan without payment (admin)",
+    responses=error_responses(401, 403, 404),
+    dependencies=[Depends(require_permission("plans", "write"))],
+)
+async def grant_plan(
+    user_id: Annotated[uuid.UUID, Path(description="The user who gets the plan.")],
+    body: GrantIn,
+    session: SessionDep,
+    admin: CurrentUser,
+) -> Envelope[UserPlanOut]:
+    subscription = await paid.grant(session, user_id, body.plan_id, admin.id, body.duration_days)
+    return created(UserPlanOut.model_validate(subscription), "Plan granted")

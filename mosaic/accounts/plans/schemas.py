@@ -15,7 +15,7 @@ from mosaic.core.params import AmountInput
 # Below a million, in cents: the schema states the rule as a pattern, the parser enforces the same.
 Price = Annotated[Decimal, AmountInput(6, positive=False, decimals=2)]
 
-SubscriptionStatus = Literal["active", "expired", "cancelled"]
+SubscriptionStatus = Literal["pending", "active", "expired", "cancelled"]
 
 
 class PlanFeature(BaseModel):
@@ -89,4 +89,23 @@ class UserPlanOut(BaseModel):
     status: SubscriptionStatus
     start_date: datetime
     end_date: datetime | None
+    cancel_at_period_end: bool = Field(
+        description="Cancelled by the user: stays active until `end_date`, then ends without renewal."
+    )
+    payment_url: str | None = Field(
+        default=None,
+        description="Where to pay for a pending paid subscription (only in the answer that created it).",
+        examples=["http://127.0.0.1:8000/api/v1/pay/ps_Qm9yZ2V0LW1lLW5vdA"],
+    )
     created_at: datetime
+
+
+class GrantIn(BaseModel):
+    """An admin's grant: the plan becomes active at once, without payment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plan_id: uuid.UUID
+    duration_days: int | None = Field(
+        default=None, ge=1, le=3660, description="How long; omitted = the plan's own period.", examples=[30]
+    )

@@ -2,8 +2,8 @@
 
 Every new account starts on the default plan; subscribing to another plan ends the current
 one. A user with no active subscription (cancelled, expired) is held to the default plan's
-limits. Billing is not modelled here: a deployment that sells plans gates `subscribe` behind
-its checkout.
+limits. A plan with a price is only ever activated by its verified payment or an admin's grant
+(`plans.paid`); until then the subscription is `pending` and the current plan stays.
 """
 
 from __future__ import annotations
@@ -118,31 +118,50 @@ async def active_limit(session: AsyncSession, user_id: uuid.UUID, resource: str)
     return None
 
 
-async def subscribe(session: AsyncSession, user_id: uuid.UUID, plan_id: uuid.UUID) -> UserPlan:
-    """Start `plan` now; the previous active subscription ends (status cancelled, end date now)."""
-    plan = await PlanRepository(session).get_or_404(plan_id)
+async def activate(session: AsyncSession, subscription: UserPlan, plan: Plan) -> UserPlan:
+    """Make `subscription` the user's active one from now; the previous active one ends now."""
     now = utcnow()
     await session.execute(
         update(UserPlan)
-        .where(UserPlan.user_id == user_id, UserPlan.status == "active", UserPlan.is_deleted.is_(False))
+        .where(
+            UserPlan.user_id == subscription.user_id,
+            UserPlan.id != subscription.id,
+            UserPlan.status == "active",
+            UserPlan.is_deleted.is_(False),
+        )
         .values(status="cancelled", end_date=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    end = now + timedelta(days=plan.duration_days) if plan.duration_days else None
-    subscription = await UserPlanRepository(session).create(
-        user_id=user_id, plan_id=plan.id, status="active", start_date=now, end_date=end
-    )
+    subscription.status = "active"
+    subscription.start_date = now
+    subscription.end_date = now + timedelta(days=plan.duration_days) if plan.duration_days else None
+    await session.flush()
     await session.refresh(subscription, ["plan"])
     return subscription
 
 
+async def subscribe(session: AsyncSession, user_id: uuid.UUID, plan_id: uuid.UUID) -> UserPlan:
+    """Start a free `plan` now (the previous active subscription ends); paid plans go through
+    `plans.paid.start_paid_subscription`, which leaves the current plan active until paid."""
+    plan = await PlanRepository(session).get_or_404(plan_id)
+    subscription = await UserPlanRepository(session).create(
+        user_id=user_id, plan_id=plan.id, status="pending", start_date=utcnow(), end_date=None
+    )
+    return await activate(session, subscription, plan)
+
+
 async def cancel(session: AsyncSession, user_id: uuid.UUID, subscription_id: uuid.UUID) -> UserPlan:
+    """A paid period already paid for runs to its end (no renewal); anything else ends now."""
     subscription = await Owned(UserPlanRepository(session), user_id).get(subscription_id)
-    if subscription.status != "active":
+    if subscription.status not in ("active", "pending"):
         raise Conflict(f"Subscription is already {subscription.status}")
-    now = utcnow()
-    subscription.status = "cancelled"
-    subscription.end_date = now
+    if subscription.status == "active" and subscription.plan.price > 0 and subscription.end_date is not None:
+        if subscription.cancel_at_period_end:
+            raise Conflict("Subscription already ends at the end of its period")
+        subscription.cancel_at_period_end = True
+    else:
+        subscription.status = "cancelled"
+        subscription.end_date = utcnow()
     await session.flush()
     return subscription
 
@@ -154,15 +173,24 @@ async def list_subscriptions(
 
 
 async def expire_subscriptions(session: AsyncSession) -> int:
-    """The scheduled job: mark active subscriptions past their end date as expired."""
+    """The scheduled job: active subscriptions past their end date end (the user is on Free again):
+    `cancelled` when the user asked for it, `expired` otherwise (not renewed, or renewal unpaid)."""
     now = utcnow()
-    result = await session.execute(
-        update(UserPlan)
-        .where(UserPlan.status == "active", UserPlan.end_date.is_not(None), UserPlan.end_date <= now)
-        .values(status="expired", updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    ended = 0
+    for cancelled, new_status in ((True, "cancelled"), (False, "expired")):
+        result = await session.execute(
+            update(UserPlan)
+            .where(
+                UserPlan.status == "active",
+                UserPlan.end_date.is_not(None),
+                UserPlan.end_date <= now,
+                UserPlan.cancel_at_period_end.is_(cancelled),
+            )
+            .values(status=new_status, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        ended += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return ended
 
 
 async def seed_default_plan(session: AsyncSession) -> None:

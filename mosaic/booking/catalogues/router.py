@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
@@ -20,7 +21,7 @@ from mosaic.core.access import public
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 
 equipment_types_router = APIRouter(prefix="/equipment-types", tags=["catalogues"])
 badges_router = APIRouter(prefix="/badges", tags=["catalogues"])
@@ -36,7 +37,9 @@ ADMIN_ERRORS = error_responses(401, 403, 404, 409)
     responses=error_responses(),
 )
 @public
-async def list_equipment_types(session: SessionDep, page: Pagination) -> Envelope[Page[EquipmentTypeOut]]:
+async def list_equipment_types(
+    session: SessionDep, page: Annotated[PageParams, service.EquipmentTypeRepository.pagination]
+) -> Envelope[Page[EquipmentTypeOut]]:
     rows, total = await service.list_entries(service.equipment_types(session), page, manage=False)
     return ok(page_of(EquipmentTypeOut, rows, total, page), "Equipment types retrieved successfully")
 
@@ -87,7 +90,9 @@ async def delete_equipment_type(equipment_type_id: uuid.UUID, session: SessionDe
     responses=error_responses(),
 )
 @public
-async def list_badges(session: SessionDep, page: Pagination) -> Envelope[Page[BadgeOut]]:
+async def list_badges(
+    session: SessionDep, page: Annotated[PageParams, service.BadgeRepository.pagination]
+) -> Envelope[Page[BadgeOut]]:
     rows, total = await service.list_entries(service.badges(session), page, manage=False)
     return ok(page_of(BadgeOut, rows, total, page), "Badges retrieved successfully")
 

@@ -26,7 +26,7 @@ from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
 from mosaic.core.jobs import get_jobs
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
 from mosaic.providers.storage import StorageDep, StorageProvider
 
 router = APIRouter(prefix="/companies", tags=["companies"])
@@ -73,7 +73,10 @@ async def create_company(
     responses=error_responses(401),
 )
 async def list_my_companies(
-    session: SessionDep, page: Pagination, principal: CurrentPrincipal, storage: StorageDep
+    session: SessionDep,
+    page: Annotated[PageParams, service.CompanyRepository.pagination],
+    principal: CurrentPrincipal,
+    storage: StorageDep,
 ) -> Envelope[Page[CompanyOut]]:
     rows, total = await service.my_companies(session, principal.user.id, page)
     items = [await company_out(company, role, storage) for company, role in rows]
@@ -155,7 +158,10 @@ def _member_out(member: object, user: object) -> MemberOut:
     responses=error_responses(401, 404),
 )
 async def list_members(
-    company_id: uuid.UUID, session: SessionDep, page: Pagination, access: Staff
+    company_id: uuid.UUID,
+    session: SessionDep,
+    page: Annotated[PageParams, service.MemberRepository.pagination],
+    access: Staff,
 ) -> Envelope[Page[MemberOut]]:
     rows, total = await service.list_members(session, access.company.id, page)
     return ok(Page[MemberOut].build([_member_out(m, u) for m, u in rows], total, page), "Members retrieved")
@@ -229,7 +235,7 @@ async def create_invitation(
 async def list_invitations(
     company_id: uuid.UUID,
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.InvitationRepository.pagination],
     access: Owner,
     status: Annotated[
         Literal["pending", "accepted", "declined", "revoked"] | None,

@@ -51,6 +51,15 @@ class InvitationRepository(Repository[CompanyInvitation]):
     label = "Invitation"
 
 
+class MemberRepository(Repository[CompanyMember]):
+    """Members sort by when they joined (the default) or were last changed; the route's `sort`
+    is declared from this whitelist."""
+
+    model = CompanyMember
+    label = "Member"
+    default_sort = "created_at"
+
+
 async def unique_slug(repo: Repository[Company] | Repository[Studio], wanted: str | None, name: str) -> str:
     """An explicit slug must be free (409 SLUG_TAKEN); a derived one gets `-2`, `-3`... until it is."""
     model = repo.model
@@ -151,7 +160,7 @@ async def list_members(
             select(CompanyMember, User)
             .join(User, User.id == CompanyMember.user_id)
             .where(*where)
-            .order_by(CompanyMember.created_at, CompanyMember.id)
+            .order_by(*MemberRepository(session).order_by(params.sort))
             .limit(params.limit)
             .offset(params.offset)
         )

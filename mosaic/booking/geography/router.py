@@ -14,7 +14,7 @@ from mosaic.core.access import public
 from mosaic.core.deps import SessionDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 
 countries_router = APIRouter(prefix="/countries", tags=["geography"])
 cities_router = APIRouter(prefix="/cities", tags=["geography"])
@@ -31,7 +31,7 @@ CATALOGUE_WRITE = Depends(require_permission("catalogues", "write"))
 @public
 async def list_countries(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.CountryRepository.pagination],
     q: Annotated[
         str | None, Query(max_length=100, description="Substring of the name, or an exact alpha-2 code.")
     ] = None,
@@ -46,7 +46,7 @@ async def list_countries(
 @public
 async def list_cities(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.CityRepository.pagination],
     q: Annotated[str | None, Query(max_length=100, description="Substring of the city name.")] = None,
     country_code: Annotated[
         str | None,

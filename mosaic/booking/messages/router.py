@@ -21,7 +21,7 @@ from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
 from mosaic.core.jobs import get_jobs
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
 from mosaic.core.ratelimit import limit_action
 
 router = APIRouter(prefix="/messages", tags=["messages"])
@@ -75,7 +75,7 @@ async def open_thread(
 )
 async def list_threads(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, service.ThreadRepository.pagination],
     principal: CurrentPrincipal,
     side: Annotated[
         Literal["customer", "team"] | None,
@@ -105,7 +105,10 @@ async def unread_messages(session: SessionDep, principal: CurrentPrincipal) -> E
     responses=error_responses(401, 404),
 )
 async def get_thread(
-    thread_id: uuid.UUID, session: SessionDep, page: Pagination, principal: CurrentPrincipal
+    thread_id: uuid.UUID,
+    session: SessionDep,
+    page: Annotated[PageParams, service.MessageRepository.pagination],
+    principal: CurrentPrincipal,
 ) -> Envelope[ThreadDetail]:
     view, messages, total = await service.get_thread(session, principal.user.id, thread_id, page)
     items = Page[MessageOut].build([MessageOut.model_validate(m) for m in messages], total, page)

@@ -25,6 +25,7 @@ from mosaic.core.database import utcnow
 from mosaic.core.errors import Forbidden, NotFound
 from mosaic.core.jobs import JobQueue
 from mosaic.core.pagination import PageParams
+from mosaic.core.repository import Repository
 
 logger = logging.getLogger("mosaic.booking.messages")
 
@@ -69,6 +70,24 @@ def _last_message() -> ColumnElement[str]:
     )
 
 
+class ThreadRepository(Repository[MessageThread]):
+    """Threads list the latest conversation first unless the caller sorts otherwise."""
+
+    model = MessageThread
+    label = "Thread"
+    sortable = frozenset({"last_message_at", "created_at"})
+    default_sort = "-last_message_at"
+
+
+class MessageRepository(Repository[Message]):
+    """A thread reads oldest message first, like a conversation."""
+
+    model = Message
+    label = "Message"
+    sortable = frozenset({"created_at"})
+    default_sort = "created_at"
+
+
 def _visible_to(user_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(MessageThread.customer_id == user_id, _my_companies(user_id))
 
@@ -80,7 +99,7 @@ async def _views(
         select(MessageThread, Studio.name, _unread_expression(user_id), _last_message(), func.count().over())
         .join(Studio, Studio.id == MessageThread.studio_id)
         .where(*where)
-        .order_by(MessageThread.last_message_at.desc(), MessageThread.id)
+        .order_by(*ThreadRepository(session).order_by(params.sort if params else None))
     )
     if params is not None:
         statement = statement.limit(params.limit).offset(params.offset)
@@ -237,7 +256,7 @@ async def get_thread(
         await session.execute(
             select(Message)
             .where(*where)
-            .order_by(Message.created_at, Message.id)
+            .order_by(*MessageRepository(session).order_by(params.sort))
             .limit(params.limit)
             .offset(params.offset)
         )

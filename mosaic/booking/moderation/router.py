@@ -23,7 +23,7 @@ from mosaic.core.database import utcnow
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import IncludeDeleted, Page, Pagination, page_of
+from mosaic.core.pagination import IncludeDeleted, Page, PageParams, page_of
 
 logger = logging.getLogger("mosaic.booking.moderation")
 
@@ -48,7 +48,7 @@ class SuspendIn(BaseModel):
 )
 async def moderate_list_companies(
     session: SessionDep,
-    page: Pagination,
+    page: Annotated[PageParams, CompanyRepository.pagination],
     name: Annotated[str | None, Query(max_length=150, description="Substring of the name.")] = None,
     is_suspended: Annotated[
         bool | None, Query(description="Only suspended (`true`) or active companies.")
@@ -90,7 +90,7 @@ async def moderate_suspend_company(
 async def moderate_list_studios(
     session: SessionDep,
     settings: SettingsDep,
-    page: Pagination,
+    page: Annotated[PageParams, StudioRepository.pagination],
     name: Annotated[str | None, Query(max_length=150, description="Substring of the name.")] = None,
     company_id: Annotated[uuid.UUID | None, Query(description="Only this company's studios.")] = None,
     is_published: Annotated[

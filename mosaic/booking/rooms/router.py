@@ -20,7 +20,7 @@ from mosaic.core.access import public
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import NotFound, error_responses
-from mosaic.core.pagination import Page, Pagination
+from mosaic.core.pagination import Page, PageParams
 from mosaic.providers.storage import StorageDep, StorageProvider
 
 studio_rooms_router = APIRouter(prefix="/studios", tags=["rooms"])
@@ -87,7 +87,11 @@ async def create_room(
 )
 @public
 async def list_studio_rooms(
-    studio_id: uuid.UUID, request: Request, session: SessionDep, storage: StorageDep, page: Pagination
+    studio_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    storage: StorageDep,
+    page: Annotated[PageParams, service.RoomRepository.pagination],
 ) -> Envelope[Page[RoomOut]]:
     studio = await visible_studio(session, str(studio_id), await viewer_id(request))
     rows, total = await service.list_rooms(session, studio.id, page)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from mosaic.booking.common import PositivePrice, PriceOut
 from mosaic.booking.studios.schemas import PhotoOut
 
 MAX_HOURS = 24
+# The booking grid in minutes; its bounds are stated too, as for every numeric input.
+SlotStep = Annotated[
+    Literal[30, 60], WithJsonSchema({"type": "integer", "enum": [30, 60], "minimum": 30, "maximum": 60})
+]
 
 
 class RoomFields(BaseModel):
@@ -34,9 +38,7 @@ class RoomIn(RoomFields):
     buffer_minutes: int = Field(
         default=0, ge=0, le=240, examples=[15], description="Kept free between bookings."
     )
-    slot_step_minutes: Literal[30, 60] = Field(
-        default=60, examples=[60], description="Bookings start on this grid."
-    )
+    slot_step_minutes: SlotStep = Field(default=60, examples=[60], description="Bookings start on this grid.")
 
 
 class RoomUpdate(RoomFields):
@@ -48,7 +50,7 @@ class RoomUpdate(RoomFields):
     min_hours: int | None = Field(default=None, ge=1, le=MAX_HOURS)
     max_hours: int | None = Field(default=None, ge=1, le=MAX_HOURS)
     buffer_minutes: int | None = Field(default=None, ge=0, le=240)
-    slot_step_minutes: Literal[30, 60] | None = None
+    slot_step_minutes: SlotStep | None = None
 
 
 class Tier(BaseModel):

@@ -8,7 +8,6 @@ own team also sees it unpublished.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from mosaic.accounts.deps import CurrentPrincipal
 from mosaic.booking.access import Manager, Staff, viewer_id
 from mosaic.booking.catalogues.schemas import BadgeOut
+from mosaic.booking.common import Price
 from mosaic.booking.photos import Gallery, photos_out
 from mosaic.booking.studios import search, service
 from mosaic.booking.studios.models import Studio, StudioPhoto
@@ -45,7 +45,7 @@ from mosaic.core.config import Settings
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
 from mosaic.core.errors import error_responses
-from mosaic.core.pagination import Page, Pagination, page_of
+from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.providers.storage import StorageDep, StorageProvider
 
 router = APIRouter(prefix="/studios", tags=["studios"])
@@ -89,7 +89,7 @@ async def search_studios(
     session: SessionDep,
     settings: SettingsDep,
     storage: StorageDep,
-    page: Pagination,
+    page: Annotated[PageParams, search.StudioSearchSorts.pagination],
     city_id: Annotated[uuid.UUID | None, Query(description="Only studios in this city.")] = None,
     country: Annotated[
         str | None,
@@ -105,20 +105,18 @@ async def search_studios(
     badge: Annotated[
         list[uuid.UUID] | None, Query(max_length=20, description="Badge ids: the studio has all of them.")
     ] = None,
-    min_price: Annotated[
-        Decimal | None,
-        Query(ge=0, max_digits=12, decimal_places=2, description="Cheapest hourly price at least this."),
-    ] = None,
-    max_price: Annotated[
-        Decimal | None,
-        Query(ge=0, max_digits=12, decimal_places=2, description="Cheapest hourly price at most this."),
-    ] = None,
+    min_price: Annotated[Price | None, Query(description="Cheapest hourly price at least this.")] = None,
+    max_price: Annotated[Price | None, Query(description="Cheapest hourly price at most this.")] = None,
     capacity: Annotated[
         int | None, Query(ge=1, le=1000, description="Has a room for at least this many people.")
     ] = None,
     near: Annotated[
         str | None,
-        Query(max_length=64, description="`lat,lng`: only studios within `radius_km`, with their distance."),
+        Query(
+            max_length=64,
+            pattern=search.NEAR_PATTERN,
+            description="`lat,lng` in decimal degrees: only studios within `radius_km`, with their distance.",
+        ),
     ] = None,
     radius_km: Annotated[float, Query(gt=0, le=1000, description="Radius around `near`, in km.")] = 25.0,
 ) -> Envelope[Page[StudioSearchItem]]:
@@ -241,7 +239,11 @@ async def create_studio(
     responses=error_responses(401, 404),
 )
 async def list_company_studios(
-    company_id: uuid.UUID, session: SessionDep, settings: SettingsDep, page: Pagination, access: Staff
+    company_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: Annotated[PageParams, service.StudioRepository.pagination],
+    access: Staff,
 ) -> Envelope[Page[StudioOut]]:
     rows, total = await service.company_studios(session, access.company.id, page)
     return ok(
@@ -313,7 +315,10 @@ async def set_studio_hours(
 )
 @public
 async def list_studio_closures(
-    studio_id: uuid.UUID, request: Request, session: SessionDep, page: Pagination
+    studio_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    page: Annotated[PageParams, service.ClosureRepository.pagination],
 ) -> Envelope[Page[ClosureOut]]:
     studio = await service.visible_studio(session, str(studio_id), await viewer_id(request))
     rows, total = await service.list_closures(session, studio.id, page)
@@ -519,7 +524,10 @@ async def remove_favourite(
     responses=error_responses(401),
 )
 async def list_my_favourites(
-    session: SessionDep, settings: SettingsDep, page: Pagination, principal: CurrentPrincipal
+    session: SessionDep,
+    settings: SettingsDep,
+    page: Annotated[PageParams, service.StudioRepository.pagination],
+    principal: CurrentPrincipal,
 ) -> Envelope[Page[StudioOut]]:
     rows, total = await service.favourites(session, principal.user.id, page)
     return ok(

@@ -31,7 +31,7 @@ def _clock(value: str) -> str:
     return value
 
 
-Clock = Annotated[str, AfterValidator(_clock)]
+Clock = Annotated[str, Field(pattern=_CLOCK.pattern), AfterValidator(_clock)]
 
 
 def minutes(clock: str) -> int:

@@ -10,6 +10,7 @@ text query goes through the studios' core full-text index.
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,9 +24,20 @@ from mosaic.booking.studios.models import STUDIOS_SEARCH, Equipment, Studio, stu
 from mosaic.booking.studios.service import publicly_visible
 from mosaic.core.errors import InvalidInput
 from mosaic.core.pagination import PageParams
+from mosaic.core.repository import Repository
 
 EARTH_RADIUS_KM = 6371.0088
 SORTS = {"price", "distance", "name", "created_at"}
+
+
+class StudioSearchSorts(Repository[Studio]):
+    """The search's sort whitelist as a repository, so its route declares it like every list
+    (`Annotated[PageParams, StudioSearchSorts.pagination]`); `order` below applies it."""
+
+    model = Studio
+    label = "Studio"
+    sortable = frozenset(SORTS)
+    default_sort = "name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +61,18 @@ def _invalid(field_name: str, message: str) -> InvalidInput:
     )
 
 
+# `lat,lng` in decimal degrees, latitude in [-90, 90] and longitude in [-180, 180]: declared on the
+# `near` parameter, so the schema states exactly what `parse_near` takes.
+_LATITUDE = r"-?(?:90(?:\.0+)?|[1-8]?[0-9](?:\.[0-9]+)?)"
+_LONGITUDE = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]+)?)"
+NEAR_PATTERN = f"^{_LATITUDE},{_LONGITUDE}$"
+
+
 def parse_near(raw: str | None) -> tuple[float, float] | None:
     if raw is None:
         return None
+    if not re.fullmatch(NEAR_PATTERN, raw):
+        raise _invalid("near", "near must be 'lat,lng', e.g. 38.72,-9.14")
     try:
         lat_text, lng_text = raw.split(",")
         lat, lng = float(lat_text), float(lng_text)
@@ -136,7 +157,7 @@ def order(sort: str | None, query: StudioQuery, distance: ColumnElement[float] |
         if name not in SORTS:
             raise _invalid("sort", f"Allowed sort fields: {', '.join(sorted(SORTS))}")
         if name == "distance" and distance is None:
-            raise _invalid("sort", "sort=distance needs near=lat,lng")
+            continue  # no reference point: every distance is unknown, the next field decides
         column: Any = {
             "price": Studio.min_hourly_price,
             "name": Studio.name,
