@@ -1,4 +1,4 @@
-"""What the booking modules share: name filters, slugs, IANA timezones, prices, photo keys."""
+"""What the booking modules share: name filters, slugs, IANA timezones (core's), prices, photo keys."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import unicodedata
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any
-from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, Field, PlainSerializer
+from pydantic import Field, PlainSerializer
 
 from mosaic.core.params import AmountInput
 
@@ -44,29 +43,6 @@ def slugify(text: str) -> str:
     return slug or uuid.uuid4().hex[:12]
 
 
-def validate_timezone(name: str) -> str:
-    """An IANA zone name (`Europe/Lisbon`, `UTC`); `localtime`, `posix/...` and file paths are not."""
-    if name not in _ZONES:
-        raise ValueError(f"unknown IANA timezone {name!r}")
-    return name
-
-
-_ZONES = frozenset(
-    zone
-    for zone in available_timezones()
-    if zone not in {"localtime", "posixrules", "Factory"} and not zone.startswith(("posix/", "right/"))
-)
-
-# The zone names, as an alternation in the schema, so a client (or a fuzzer) knows exactly which
-# are taken. Not an enum: generated clients turn `GMT+0`, `GMT-0` and `GMT0` into one member name.
-# Zone names hold letters, digits, `/`, `_`, `-` and `+`; only `+` needs escaping (ECMA-262 unicode
-# mode refuses a needless `\-`).
-TIMEZONE_PATTERN = "^(?:" + "|".join(zone.replace("+", "\\+") for zone in sorted(_ZONES)) + ")$"
-Timezone = Annotated[
-    str,
-    Field(min_length=1, max_length=64, pattern=TIMEZONE_PATTERN, examples=["Europe/Lisbon"]),
-    AfterValidator(validate_timezone),
-]
 Slug = Annotated[
     str, Field(min_length=1, max_length=120, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", examples=["blue-room"])
 ]

@@ -107,9 +107,22 @@ async def test_weak_subjects_get_more_time(client, user_a: Account):
 
 
 async def test_invalid_plans_are_refused(client, user_a: Account):
+    # Dates the schema cannot relate: 400 VALIDATION_ERROR naming `deadline` (as trading's ranges).
+    for deadline, message in (
+        ("2026-12-07", "deadline must be after start_date"),
+        ("2026-12-01", "deadline must be after start_date"),
+        ("2028-12-07", "a plan spans at most 366 days"),
+    ):
+        response = await client.post(
+            f"{URL}/generate", json=plan_body(deadline=deadline), headers=user_a.headers
+        )
+        assert response.status_code == 400, deadline
+        error = response.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR" and error["message"] == message
+        assert error["details"][0]["field"] == "deadline"
+    plans = await client.get(f"{URL}/plans", headers=user_a.headers)
+    assert plans.json()["data"]["total"] == 0  # nothing stored
     cases: tuple[dict[str, Any], ...] = (
-        {"deadline": "2026-12-07"},
-        {"deadline": "2028-12-07"},
         {"hours_per_weekday": {"7": 2}},
         {"hours_per_weekday": {"0": 0}},
         {"hours_per_weekday": {"0": 25}},

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mosaic.booking.common import Timezone
+from mosaic.core.params import Timezone
 
 
 class CountryOut(BaseModel):

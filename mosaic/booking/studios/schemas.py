@@ -19,8 +19,9 @@ from pydantic import (
 )
 
 from mosaic.booking.catalogues.schemas import BadgeOut
-from mosaic.booking.common import PriceOut, Slug, Timezone
+from mosaic.booking.common import PriceOut, Slug
 from mosaic.core.money import CurrencyCode
+from mosaic.core.params import Timezone
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -60,7 +60,8 @@ def plan_out(plan: StudyPlan) -> StudyPlanOut:
     response_model=Envelope[StudyPlanOut],
     status_code=status.HTTP_201_CREATED,
     summary="Generate and store a study plan",
-    responses=error_responses(401),
+    # 400: the dates the schema cannot relate (also `PLAN_TOO_LONG`'s message, same code).
+    responses=error_responses(401, codes={400: [("VALIDATION_ERROR", service.DEADLINE_BEFORE_START)]}),
 )
 async def generate_plan(
     body: StudyPlanIn, session: SessionDep, settings: SettingsDep, user: CurrentUser

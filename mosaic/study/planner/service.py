@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import orjson
 from sqlalchemy import func, select
@@ -16,13 +16,13 @@ from sqlalchemy.orm import selectinload
 from mosaic.core.config import Settings
 from mosaic.core.crud import Owned
 from mosaic.core.database import utcnow
-from mosaic.core.errors import NotFound
+from mosaic.core.errors import NotFound, ValidationFailed
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
 from mosaic.providers.ai import AIConfig, AIError, build_ai_client
 from mosaic.study.planner.models import PlanTask, StudyPlan
 from mosaic.study.planner.schedule import TopicWeight, build_plan
-from mosaic.study.planner.schemas import StudyPlanIn
+from mosaic.study.planner.schemas import MAX_PLAN_DAYS, StudyPlanIn
 from mosaic.study.quizzes.models import Attempt, Quiz
 from mosaic.study.reviews.service import count_due
 
@@ -99,9 +99,29 @@ async def _ai_priorities(
     return weights, config.provider
 
 
+DEADLINE_BEFORE_START = "deadline must be after start_date"
+PLAN_TOO_LONG = f"a plan spans at most {MAX_PLAN_DAYS} days"
+
+
+def check_dates(start: date, deadline: date) -> None:
+    """A rule across two fields, which the schema cannot state: 400 VALIDATION_ERROR naming
+    `deadline`, as trading answers a range whose ends are the wrong way round."""
+    problem = None
+    if deadline <= start:
+        problem = DEADLINE_BEFORE_START
+    elif (deadline - start).days > MAX_PLAN_DAYS:
+        problem = PLAN_TOO_LONG
+    if problem:
+        raise ValidationFailed(
+            problem,
+            details=[{"field": "deadline", "location": "body", "message": problem, "type": "value_error"}],
+        )
+
+
 async def generate_plan(
     session: AsyncSession, settings: Settings, user_id: uuid.UUID, data: StudyPlanIn
 ) -> StudyPlan:
+    check_dates(data.start_date, data.deadline)
     weak = await weakness(session, user_id)
     topics = [
         TopicWeight(goal.subject, topic, goal.weight * weak.get(goal.subject.lower(), 1.0) / len(goal.topics))
