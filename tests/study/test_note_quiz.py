@@ -98,7 +98,7 @@ async def test_an_empty_or_contentless_note_is_too_short(client, user_a: Account
     for content in ("", "# Heading", "the of and to in a is it that."):
         created = await note(client, user_a, content=content)
         response = await client.post(f"{NOTES}/{created['id']}/quiz", json={}, headers=user_a.headers)
-        assert response.status_code == 422, (content, response.text)
+        assert response.status_code == 400, (content, response.text)
         error = response.json()["error"]
         assert error["code"] == "TEXT_TOO_SHORT"
         assert error["details"][0]["field"] == "note_id" and error["details"][0]["location"] == "path"

@@ -57,7 +57,9 @@ async def test_bad_pdfs_give_their_codes_and_store_nothing(client, app, make_cli
         (make_pdf([page_text(1)], encrypt=True), "PDF_ENCRYPTED", 422),
         (image_only_pdf(), "PDF_NO_TEXT", 422),
         (good[: len(good) // 2], "PDF_INVALID", 422),
-        (b"Just some text pretending to be a PDF.\n" * 20, "PDF_INVALID", 422),
+        # Bytes that are not a PDF at all (as an avatar that is not an image): 415.
+        (b"Just some text pretending to be a PDF.\n" * 20, "PDF_INVALID", 415),
+        (b"", "PDF_INVALID", 415),
         (b"%PDF-1.7\n" + b"garbage that is no object at all\n" * 50 + b"%%EOF\n", "PDF_INVALID", 422),
     ]
     for data, code, status in cases:

@@ -71,8 +71,12 @@ async def test_invalid_generation_bodies(client, user_a: Account):
 
 
 async def test_text_without_usable_sentences_is_too_short(client, user_a: Account):
-    response = await generate(client, user_a, text=STOPWORDS_ONLY)
-    assert response.status_code == 422 and response.json()["error"]["code"] == "TEXT_TOO_SHORT"
+    # Schema-valid text whose content makes no question: a business rule, 400 with its code.
+    for text in (STOPWORDS_ONLY, "0" * 20):
+        response = await generate(client, user_a, text=text)
+        assert response.status_code == 400 and response.json()["error"]["code"] == "TEXT_TOO_SHORT"
+        assert response.json()["error"]["details"][0]["field"] == "text"
+    assert (await client.get(f"{URL}", headers=user_a.headers)).json()["data"]["total"] == 0
 
 
 async def test_difficulty_sets_the_option_count(client, user_a: Account):

@@ -41,7 +41,7 @@ async def get_quiz_performance(session: SessionDep, user: CurrentUser) -> Envelo
     "/study-time",
     response_model=Envelope[StudyTime],
     summary="My study minutes by local day and subject",
-    responses=error_responses(401, codes={422: [("INVALID_RANGE", "start is after end")]}),
+    responses=error_responses(401, codes={400: [("INVALID_RANGE", "start is after end")]}),
 )
 async def get_study_time(
     session: SessionDep,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.settings.models import UserSettings
 from mosaic.core.database import utcnow
-from mosaic.core.errors import InvalidInput
+from mosaic.core.errors import ValidationFailed
 from mosaic.study.analytics.localtime import day_number, from_day_number, local_day, local_midnight
 from mosaic.study.analytics.schemas import (
     Dashboard,
@@ -180,7 +180,9 @@ async def study_time(
     if start > end or (end - start).days + 1 > MAX_RANGE_DAYS:
         message = "start is after end" if start > end else f"The range is longer than {MAX_RANGE_DAYS} days"
         details = field_details("start", message, "INVALID_RANGE", location="query")
-        raise InvalidInput(message, code="INVALID_RANGE", details=details)
+        # Two parameters (and their defaults) together: no schema states it, so a 400 as trading's
+        # ranges answer, with its own code.
+        raise ValidationFailed(message, code="INVALID_RANGE", details=details)
     lower, upper = local_midnight(start, zone), local_midnight(end + timedelta(days=1), zone)
     day = local_day(StudyInterval.started_at, zone, lower, upper).label("day")
     rows = await session.execute(

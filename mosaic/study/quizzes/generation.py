@@ -21,7 +21,7 @@ from decimal import Decimal
 import httpx
 
 from mosaic.core.config import Settings
-from mosaic.core.errors import InvalidInput
+from mosaic.core.errors import ValidationFailed
 from mosaic.providers.ai import OFFLINE_MODEL, AIConfig, AIError, analyse, build_ai_client, split_sentences
 from mosaic.providers.ai.offline import estimate_tokens
 from mosaic.providers.ai.questions import (
@@ -173,7 +173,8 @@ async def generate(
     *,
     http_client: httpx.AsyncClient | None = None,
 ) -> GenerationResult:
-    """Questions for `text`; 422 `TEXT_TOO_SHORT` when it yields none."""
+    """Questions for `text`; 400 `TEXT_TOO_SHORT` when it yields none (a rule about the text's
+    content, which no schema can state: a business-rule 400, not the schema's 422)."""
     chunks = chunk_text(text)
     shares = allocate(options.num_questions, len(chunks))
     config = dataclasses.replace(AIConfig.from_settings(settings), fallback_to_offline=False)
@@ -190,7 +191,7 @@ async def generate(
         result = await _remote(settings, config, chunks, shares, options, http_client)
     if not result.questions:
         message = "The text has too little content for questions"
-        raise InvalidInput(
+        raise ValidationFailed(
             message, code="TEXT_TOO_SHORT", details=field_details("text", message, "TEXT_TOO_SHORT")
         )
     return result

@@ -35,7 +35,7 @@ WORKER_MEMORY_MB = 768
 
 
 class PdfError(AppError):
-    """A refused upload: 422 naming the `file` field, with this class's code."""
+    """A refused upload: 422 naming the `file` field, with this class's code (`NotAPdf`: 415)."""
 
     status_code = 422
     code = "PDF_INVALID"
@@ -44,6 +44,18 @@ class PdfError(AppError):
     def __init__(self, message: str | None = None) -> None:
         text = message or self.default_message
         super().__init__(text, details=field_details("file", text, self.code))
+
+
+NOT_A_PDF = "The file is not a PDF"
+
+
+class NotAPdf(PdfError):
+    """Bytes that are not a PDF at all (no `%PDF-` header; an empty file): 415, as an avatar that
+    is not an image is. `format: binary` cannot say "a PDF", so this is no schema-level 422; a PDF
+    that cannot be read keeps its 422 and its code."""
+
+    status_code = 415
+    default_message = NOT_A_PDF
 
 
 class PdfEncrypted(PdfError):
@@ -91,7 +103,7 @@ def sniff(data: bytes) -> None:
     """A PDF starts with `%PDF-` (within the first KiB) and ends with `%%EOF`: a truncated file
     or one that only claims the type is refused before any parsing."""
     if b"%PDF-" not in data[:1024]:
-        raise PdfError("The file is not a PDF")
+        raise NotAPdf()
     if b"%%EOF" not in data[-2048:]:
         raise PdfError("The PDF is truncated (no end-of-file marker)")
 

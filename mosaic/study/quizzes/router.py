@@ -13,7 +13,7 @@ from mosaic.accounts.deps import CurrentUser
 from mosaic.accounts.plans.limits import PlanLimitReached
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, ok
-from mosaic.core.errors import InvalidInput, error_responses
+from mosaic.core.errors import InvalidInput, ValidationFailed, error_responses
 from mosaic.core.jobs import get_jobs
 from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.providers.ai.questions import QUESTION_TYPES
@@ -21,7 +21,7 @@ from mosaic.study.errors import field_details
 from mosaic.study.notes import service as notes
 from mosaic.study.quizzes import service
 from mosaic.study.quizzes.models import Attempt, Quiz, QuizGeneration
-from mosaic.study.quizzes.pdf import pdf_text, read_pdf_upload
+from mosaic.study.quizzes.pdf import NOT_A_PDF, pdf_text, read_pdf_upload
 from mosaic.study.quizzes.schemas import (
     MAX_QUESTIONS,
     MIN_TEXT_CHARS,
@@ -42,6 +42,8 @@ router = APIRouter(prefix="/quiz", tags=["quiz"])
 note_quiz_router = APIRouter(prefix="/notes", tags=["notes"])
 
 _LIMIT_CODE = (PlanLimitReached.code, "Your plan allows 20 ai_generations_per_day; you have 20")
+# A text without usable sentences: a rule about its content, beyond any schema (a 400).
+_TOO_SHORT = ("TEXT_TOO_SHORT", "The text has too little content for questions")
 _AI_CODES = {
     502: [("AI_SCHEMA_VIOLATION", "The AI output does not match the expected structure")],
     503: [("AI_NOT_CONFIGURED", "The AI provider is not configured")],
@@ -122,9 +124,7 @@ def _answer(result: Quiz | QuizGeneration) -> Any:
     summary="Generate a quiz from text",
     responses={
         **_QUEUED,
-        **error_responses(
-            401, 402, codes={402: [_LIMIT_CODE], 422: [("TEXT_TOO_SHORT", "The text has too little content")]}
-        ),
+        **error_responses(401, 402, codes={400: [_TOO_SHORT], 402: [_LIMIT_CODE]}),
         **error_responses(*_AI_CODES, codes=_AI_CODES),
     },
 )
@@ -153,12 +153,11 @@ async def generate_quiz(
 
 
 _PDF_CODES = [
-    ("PDF_INVALID", "The file is not a PDF"),
+    ("PDF_INVALID", "The PDF is truncated (no end-of-file marker)"),
     ("PDF_ENCRYPTED", "The PDF is encrypted; upload an unprotected copy"),
     ("PDF_NO_TEXT", "The PDF has no extractable text (scanned pages need OCR first)"),
     ("PDF_TOO_MANY_PAGES", "The PDF has 400 pages; at most 300"),
     ("PDF_TOO_COMPLEX", "The PDF could not be read within the time and memory allowed"),
-    ("TEXT_TOO_SHORT", "The text has too little content"),
 ]
 
 
@@ -175,7 +174,9 @@ _PDF_CODES = [
             413,
             codes={
                 402: [_LIMIT_CODE],
+                400: [_TOO_SHORT],
                 413: [("PDF_TOO_LARGE", "The PDF is larger than 20 MB")],
+                415: [("PDF_INVALID", NOT_A_PDF)],
                 422: _PDF_CODES,
             },
         ),
@@ -253,7 +254,7 @@ _NOTE_TOO_SHORT = "The note has too little content for questions"
     responses={
         **_QUEUED,
         **error_responses(
-            401, 402, 404, codes={402: [_LIMIT_CODE], 422: [("TEXT_TOO_SHORT", _NOTE_TOO_SHORT)]}
+            401, 402, 404, codes={400: [("TEXT_TOO_SHORT", _NOTE_TOO_SHORT)], 402: [_LIMIT_CODE]}
         ),
         **error_responses(*_AI_CODES, codes=_AI_CODES),
     },
@@ -268,7 +269,7 @@ async def generate_quiz_from_note(
 ) -> Any:
     note = await notes.get_note(session, user.id, note_id)
     text = notes.plain_text(note.content)
-    refusal = InvalidInput(
+    refusal = ValidationFailed(
         _NOTE_TOO_SHORT,
         code="TEXT_TOO_SHORT",
         details=field_details("note_id", _NOTE_TOO_SHORT, "TEXT_TOO_SHORT", location="path"),
@@ -291,7 +292,7 @@ async def generate_quiz_from_note(
                 title=body.title or note.title,
             ),
         )
-    except InvalidInput as exc:
+    except ValidationFailed as exc:
         if exc.error_code != "TEXT_TOO_SHORT":
             raise
         raise refusal from None
