@@ -18,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 from mosaic.core.database import utcnow
 from mosaic.core.errors import InvalidInput, NotFound
 from mosaic.core.pagination import PageParams, pagination_for
-from mosaic.core.search import SearchHit, SearchIndex
+from mosaic.core.search import SearchHit, SearchIndex, parse_query
 
 M = TypeVar("M", bound=DeclarativeBase)
 
@@ -198,6 +198,47 @@ class Repository(Generic[M]):
         statement = select(self.model).where(self.model.id.in_([hit.id for hit in hits]))
         rows = {row.id: row for row in (await self.session.execute(statement)).scalars()}
         return [(rows[hit.id], hit) for hit in hits if hit.id in rows]
+
+    async def search_page(
+        self,
+        query: str,
+        *,
+        owner_id: uuid.UUID | None = None,
+        include_deleted: bool = False,
+        filters: Sequence[ColumnElement[bool]] = (),
+        limit: int = 20,
+        offset: int = 0,
+        sort: str | None = None,
+    ) -> tuple[list[tuple[M, SearchHit]], int]:
+        """`search`'s page and the total over all pages, in one query: the rows come with their
+        hits (no second `SELECT ... IN`) and the total rides on the ranked query as
+        `count(*) OVER ()`. Only a page past the last match counts separately."""
+        if self.search_index is None:
+            raise TypeError(f"{type(self).__name__} has no search_index")
+        parsed = parse_query(query)
+        if not parsed:
+            return [], 0
+        where = self.conditions(owner_id=owner_id, include_deleted=include_deleted, filters=filters)
+        statement = self.search_index.page_statement(
+            parsed,
+            table=self.model.__table__,
+            dialect=self.session.get_bind().dialect.name,
+            where=where,
+            limit=limit,
+            offset=offset,
+            order_by=self.order_by(sort)[:-1] if sort else (),
+            with_total=True,
+        ).add_columns(self.model)
+        rows = (await self.session.execute(statement)).all()
+        if rows:
+            return [(row[-1], self.search_index.hit(row)) for row in rows], int(rows[0].total)
+        return [], (
+            0
+            if offset == 0
+            else await self.search_count(
+                query, owner_id=owner_id, filters=filters, include_deleted=include_deleted
+            )
+        )
 
     async def search_count(
         self,

@@ -256,11 +256,46 @@ class SearchIndex:
         parsed = parse_query(query) if isinstance(query, str) else query
         if not parsed:
             return []
-        request = _Request(parsed, table, tuple(where), limit, offset, tuple(order_by))
-        postgresql = session.get_bind().dialect.name == "postgresql"
-        statement = self._postgresql_query(request) if postgresql else self._sqlite_query(request)
+        statement = self.page_statement(
+            parsed,
+            table=table,
+            dialect=session.get_bind().dialect.name,
+            where=where,
+            limit=limit,
+            offset=offset,
+            order_by=order_by,
+        )
         rows = (await session.execute(statement)).all()
-        return [SearchHit(row.id, float(row.score), _render_snippet(row.snippet)) for row in rows]
+        return [self.hit(row) for row in rows]
+
+    def page_statement(
+        self,
+        parsed: ParsedQuery,
+        *,
+        table: Table,
+        dialect: str,
+        where: Sequence[ColumnElement[bool]] = (),
+        limit: int = 20,
+        offset: int = 0,
+        order_by: Sequence[ColumnElement[Any]] = (),
+        with_total: bool = False,
+    ) -> Select[Any]:
+        """The page query `search` runs (columns `id`, `score`, `snippet`; with `with_total` also
+        `total`, the number of matches over all pages, counted by the same query as a window).
+
+        The table is in its FROM clause, so a caller may `add_columns()` a mapped entity of it
+        and get the page's rows in the same round trip (`Repository.search_page`); read each
+        row's hit with `hit(row)`. `parsed` must have a word (`bool(parsed)`).
+        """
+        if table.name != self.table:
+            raise ValueError(f"search index of {self.table!r} used on {table.name!r}")
+        request = _Request(parsed, table, tuple(where), limit, offset, tuple(order_by), with_total)
+        return self._postgresql_query(request) if dialect == "postgresql" else self._sqlite_query(request)
+
+    @staticmethod
+    def hit(row: Any) -> SearchHit:
+        """One row of `page_statement` as a hit (snippet escaped, matches in `<mark>`)."""
+        return SearchHit(row.id, float(row.score), _render_snippet(row.snippet))
 
     async def count(
         self,
@@ -320,8 +355,20 @@ class SearchIndex:
             f"snippet({fts}, -1, '{_START}', '{_STOP}', '…', {int(self.snippet_words)})"
         )
         table = request.table
+        # FTS5's bm25() and snippet() refuse a window in the same query: the total is a scalar
+        # subquery of the same match (uncorrelated, its own FROM), still one round trip.
+        totals: tuple[ColumnElement[Any], ...] = ()
+        if request.with_total:
+            count = (
+                select(func.count())
+                .select_from(self._fts_join(table))
+                .where(self._fts_match(request.parsed), *request.where)
+                .correlate(None)
+                .scalar_subquery()
+            )
+            totals = (count.label("total"),)
         return (
-            select(table.c.id, (-rank).label("score"), snippet.label("snippet"))
+            select(table.c.id, (-rank).label("score"), snippet.label("snippet"), *totals)
             .select_from(self._fts_join(table))
             .where(self._fts_match(request.parsed), *request.where)
             .order_by(*(request.order_by or (rank,)), table.c.id)
@@ -338,9 +385,11 @@ class SearchIndex:
         weights = ",".join(repr(float(by_label.get(label, 0.1))) for label in reversed(_WEIGHT_LABELS))
         vector: ColumnElement[str] = literal_column(f"{self.table}.{self.vector_column}")
         rank = func.ts_rank(literal_column(f"'{{{weights}}}'::float4[]"), vector, query)
-        # Rank every match, but build headlines (the expensive part) for the returned page only.
+        # Rank every match (and count them, for a page's total), but build headlines (the
+        # expensive part) for the returned page only.
+        totals = (func.count().over().label("total"),) if request.with_total else ()
         page = (
-            select(table.c.id, rank.label("score"))
+            select(table.c.id, rank.label("score"), *totals)
             .where(vector.op("@@")(query), *request.where)
             .order_by(*(request.order_by or (rank.desc(),)), table.c.id)
             .limit(request.limit)
@@ -354,7 +403,7 @@ class SearchIndex:
         )
         headline = func.ts_headline(config, document, query, bindparam("headline_options", options))
         return (
-            select(page.c.id, page.c.score, headline.label("snippet"))
+            select(page.c.id, page.c.score, headline.label("snippet"), *((page.c.total,) if totals else ()))
             .join(table, table.c.id == page.c.id)
             .order_by(*(request.order_by or (page.c.score.desc(),)), page.c.id)
         )
@@ -368,3 +417,4 @@ class _Request:
     limit: int
     offset: int
     order_by: tuple[ColumnElement[Any], ...] = ()
+    with_total: bool = False

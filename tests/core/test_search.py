@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -216,3 +216,39 @@ async def test_sort_orders_the_matches_by_a_column_with_the_same_scores_and_snip
     paged = await repo.search("quarterly revenue", sort="title", limit=3, offset=1)
     titles_sorted = [d.title for d, _ in await repo.search("quarterly revenue", sort="title", limit=4)]
     assert [d.title for d, _ in paged] == titles_sorted[1:]
+
+
+async def test_search_page_answers_the_rows_hits_and_total_in_one_query(session: AsyncSession):
+    repo = TitleSortedDocuments(session)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sync_engine = session.bind.sync_engine  # type: ignore[union-attr]
+    event.listen(sync_engine, "before_cursor_execute", record)
+    try:
+        page, total = await repo.search_page("quarterly revenue", limit=5, offset=5)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", record)
+    assert len(statements) == 1  # no second SELECT ... IN, no separate count
+    assert total == ROWS - 6 + 1 and len(page) == 5
+    assert [(d.id, hit) for d, hit in page] == [
+        (d.id, hit) for d, hit in await repo.search("quarterly revenue", limit=5, offset=5)
+    ]
+    # The same filters, sort, ownership and soft delete as search() and search_count().
+    ranked, ranked_total = await repo.search_page("zebrafish")
+    assert [d.title for d, _ in ranked] == ["Zebrafish husbandry", "Aquarium notes"] and ranked_total == 2
+    by_title, _ = await repo.search_page("zebrafish", sort="title")
+    assert [d.title for d, _ in by_title] == ["Aquarium notes", "Zebrafish husbandry"]
+    assert {d.id: hit for d, hit in by_title} == {d.id: hit for d, hit in ranked}
+    assert (await repo.search_page("zebrafish", include_deleted=True))[1] == 3
+    mine, mine_total = await repo.search_page(
+        "zebrafish", owner_id=OWNER, filters=[Document.title != "Aquarium notes"]
+    )
+    assert [d.title for d, _ in mine] == ["Zebrafish husbandry"] and mine_total == 1
+    assert "<mark>" in ranked[0][1].snippet.lower()
+    # Past the last match the page is empty and the total still counts every match.
+    assert await repo.search_page("zebrafish", offset=10) == ([], 2)
+    assert await repo.search_page("no such word anywhere") == ([], 0)
+    assert await repo.search_page("!!! ---") == ([], 0)

@@ -77,8 +77,20 @@ async def test_bad_pdfs_give_their_codes_and_store_nothing(client, app, make_cli
 
 async def test_pdf_form_options_are_validated(client, user_a: Account):
     pdf = make_pdf([page_text(1), page_text(2)])
-    bad = await upload_pdf(client, user_a, pdf, question_types="essay")
-    assert bad.status_code == 422
+    # What the form's schema declares (types pattern, difficulty enum) is what it accepts.
+    for options in (
+        {"question_types": "essay"},
+        {"question_types": "cloze,,true_false"},
+        {"question_types": "cloze,cloze,cloze,cloze"},
+        {"question_types": "mosaic.booking.rooms"},
+        {"difficulty": "extreme"},
+    ):
+        bad = await upload_pdf(client, user_a, pdf, **options)
+        assert bad.status_code == 422, options
+        assert bad.json()["error"]["details"][0]["field"] in options, bad.text
+    hyphens = await upload_pdf(client, user_a, pdf, question_types="multiple-choice,cloze", num_questions="2")
+    assert hyphens.status_code == 201, hyphens.text
+    assert set(hyphens.json()["data"]["question_types"]) == {"multiple_choice", "cloze"}
     zero = await upload_pdf(client, user_a, pdf, num_questions="0")
     assert zero.status_code == 422
     missing = await client.post(

@@ -13,6 +13,7 @@ from mosaic.core.crud import Owned, put_values
 from mosaic.core.database import utcnow
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
+from mosaic.core.search import SearchHit
 from mosaic.study.notes.models import NOTES_SEARCH, Note, NoteTag
 from mosaic.study.notes.schemas import (
     CategoryCount,
@@ -86,16 +87,14 @@ async def list_notes(
             PageParams(page.limit, page.offset, sort), filters=filters
         )
         return [NoteListItem.model_validate(row) for row in rows], total
+    found: list[tuple[Note, SearchHit]]
     if page.offset > _MAX_SQL_OFFSET:  # no database takes it, and no page is there
-        found = []
+        found, total = [], await repo.search_count(q, owner_id=user_id, filters=filters)
     else:
-        found = await repo.search(
+        # One ranked query: the page's notes, their hits and the total (tags: one more, selectin).
+        found, total = await repo.search_page(
             q, owner_id=user_id, filters=filters, limit=page.limit, offset=page.offset, sort=sort
         )
-    if page.offset == 0 and len(found) < page.limit:
-        total = len(found)  # the whole result is on this page: no counting query
-    else:
-        total = await repo.search_count(q, owner_id=user_id, filters=filters)
     items = [
         NoteListItem.model_validate(row).model_copy(update={"score": hit.score, "snippet": hit.snippet})
         for row, hit in found

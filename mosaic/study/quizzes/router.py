@@ -16,7 +16,7 @@ from mosaic.core.envelope import Envelope, ok
 from mosaic.core.errors import InvalidInput, ValidationFailed, error_responses
 from mosaic.core.jobs import get_jobs
 from mosaic.core.pagination import Page, PageParams, page_of
-from mosaic.providers.ai.questions import QUESTION_TYPES
+from mosaic.providers.ai.questions import QUESTION_TYPES, Difficulty
 from mosaic.study.errors import field_details
 from mosaic.study.notes import service as notes
 from mosaic.study.quizzes import service
@@ -25,6 +25,7 @@ from mosaic.study.quizzes.pdf import NOT_A_PDF, pdf_text, read_pdf_upload
 from mosaic.study.quizzes.schemas import (
     MAX_QUESTIONS,
     MIN_TEXT_CHARS,
+    QUESTION_TYPES_PATTERN,
     AttemptIn,
     AttemptOut,
     GenerateIn,
@@ -190,9 +191,13 @@ async def generate_quiz_from_pdf(
     request: Request,
     file: Annotated[UploadFile, File(description="The PDF; its content decides whether it is one.")],
     num_questions: Annotated[int, Form(ge=1, le=MAX_QUESTIONS, description="How many questions.")] = 10,
-    difficulty: Annotated[str, Form(description="easy, medium or hard.")] = "medium",
+    difficulty: Annotated[Difficulty, Form(description="easy: 3 options, medium: 4, hard: 5.")] = "medium",
     question_types: Annotated[
-        str, Form(description="Comma-separated: multiple_choice, true_false, cloze.")
+        str,
+        Form(
+            pattern=QUESTION_TYPES_PATTERN,
+            description="Comma-separated, 1 to 3 of: multiple_choice, true_false, cloze.",
+        ),
     ] = ",".join(QUESTION_TYPES),
     subject: Annotated[str | None, Form(max_length=100, description="Subject of the quiz.")] = None,
     title: Annotated[

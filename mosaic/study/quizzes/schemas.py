@@ -33,6 +33,10 @@ QuestionTypes = Annotated[
     BeforeValidator(_normalise_types),
     Field(min_length=1, max_length=3, description="Question types to mix (`multiple-choice` also accepted)."),
 ]
+# The PDF form's `question_types`: 1 to 3 comma-separated names (hyphens as the front end sends
+# them), exactly as the schema states it, so the form parses what its pattern declares.
+_TYPE_NAME = "(?:multiple(?:_|-)choice|true(?:_|-)false|cloze)"
+QUESTION_TYPES_PATTERN = f"^{_TYPE_NAME}(?:,{_TYPE_NAME}){{0,2}}$"
 NumQuestions = Annotated[int, Field(ge=1, le=MAX_QUESTIONS, description="How many questions.")]
 DifficultyIn = Annotated[Difficulty, Field(description="easy: 3 options, medium: 4, hard: 5.")]
 
