@@ -9,10 +9,20 @@ it may create companies (`companies:create`); customers hold no booking permissi
 """
 
 import mosaic.booking.models  # noqa: F401 - every table joins the metadata
+from mosaic.booking.bookings.jobs import (
+    COMPLETE_BOOKINGS,
+    EXPIRE_HOLDS,
+    SEND_REMINDERS,
+    complete_bookings_job,
+    expire_holds_job,
+    send_booking_emails,
+    send_reminders_job,
+)
+from mosaic.booking.bookings.service import REFERENCE_KIND, on_booking_payment
 from mosaic.booking.permissions import PERMISSIONS, STUDIO_OWNER, STUDIO_OWNER_PERMISSIONS
 from mosaic.booking.routers import ROUTERS
 from mosaic.booking.seed import seed
-from mosaic.core.domain import Domain
+from mosaic.core.domain import Domain, ScheduledJob
 
 domain = Domain(
     name="booking",
@@ -20,6 +30,15 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"], STUDIO_OWNER: STUDIO_OWNER_PERMISSIONS},
     seed=seed,
+    jobs=(expire_holds_job, complete_bookings_job, send_reminders_job, send_booking_emails),
+    scheduled_jobs=(
+        # A new booking also expires its room's lapsed holds itself; this frees every other slot.
+        ScheduledJob("booking-expire-holds", EXPIRE_HOLDS, cron="* * * * *"),
+        ScheduledJob("booking-complete", COMPLETE_BOOKINGS, cron="*/5 * * * *"),
+        ScheduledJob("booking-reminders", SEND_REMINDERS, cron="*/10 * * * *"),
+    ),
+    # Billing calls this after a verified webhook moved a charge whose reference kind is "booking".
+    payment_handlers={REFERENCE_KIND: on_booking_payment},
     constraint_errors={
         "uq_companies_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another company"),
         "uq_studios_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another studio"),

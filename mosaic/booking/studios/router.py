@@ -68,6 +68,7 @@ def studio_out(studio: Studio, settings: Settings, schema: type[StudioOut] = Stu
     out = schema.model_validate(studio)
     out.cheapest_hourly_price = studio.min_hourly_price
     out.cancellation_policy = service.policy(studio, settings)
+    out.booking_window = service.booking_window(studio, settings)
     for name, value in extra.items():
         setattr(out, name, value)
     return out
