@@ -55,7 +55,7 @@ NOT_BOOKABLE = ("LENGTH_NOT_BOOKABLE", "A booking of 5 h cannot be priced; booka
 
 
 def booking_out(
-    booking: Booking, studio: Studio, charge: Charge | None, schema: type[Any] = BookingOut
+    booking: Booking, studio: Studio, charge: Charge | None, schema: type[Any] = BookingOut, **extra: Any
 ) -> Any:
     zone = ZoneInfo(studio.timezone)
     payable = (
@@ -84,6 +84,7 @@ def booking_out(
         refunded_amount=booking.refunded_amount,
         created_at=booking.created_at,
         updated_at=booking.updated_at,
+        **extra,
     )
 
 
@@ -198,10 +199,9 @@ async def get_booking(
     booking = await service.get_for_viewer(session, booking_id, user.id, set(roles))
     studio = await session.get(Studio, booking.studio_id)
     assert studio is not None
-    out = booking_out(booking, studio, await service.charge_of(session, booking), BookingDetailOut)
-    out.history = [
-        StatusChangeOut.model_validate(row) for row in await service.history_of(session, booking.id)
-    ]
+    changes = [StatusChangeOut.model_validate(row) for row in await service.history_of(session, booking.id)]
+    charge = await service.charge_of(session, booking)
+    out = booking_out(booking, studio, charge, BookingDetailOut, history=changes)
     return ok(out, "Booking retrieved")
 
 
@@ -222,7 +222,6 @@ async def get_booking(
 async def cancel_booking(
     booking_id: uuid.UUID,
     body: CancelIn,
-    request: Request,
     session: WriteSessionDep,
     settings: SettingsDep,
     user: CurrentUser,
@@ -251,8 +250,8 @@ async def cancel_booking(
     )
     studio = await session.get(Studio, booking.studio_id)
     assert studio is not None
-    out = booking_out(result.booking, studio, await service.charge_of(session, booking), CancellationOut)
-    out.refunded_now = result.refunded
+    charge = await service.charge_of(session, booking)
+    out = booking_out(result.booking, studio, charge, CancellationOut, refunded_now=result.refunded)
     return ok(out, "Booking cancelled")
 
 

@@ -495,7 +495,8 @@ async def on_booking_payment(session: AsyncSession, update: ChargeUpdate) -> Non
             booking.refunded_amount, from_minor_units(charge.refunded_minor, charge.currency)
         )
         await session.flush()
-    if update.became_refunded and booking.status == CONFIRMED:
+    # The charge's state, not the event's novelty: an admin's refund moves the charge without us.
+    if charge.status == "refunded" and booking.status == CONFIRMED:
         await transition(session, booking, CANCELLED, "system", reason="The payment was refunded in full")
         booking.cancelled_by = "system"
         await session.flush()
