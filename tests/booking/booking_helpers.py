@@ -3,6 +3,7 @@ the offline pay page, stored rows."""
 
 from __future__ import annotations
 
+import email.message
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,7 +67,7 @@ async def bookable_room(
 async def availability(
     client: httpx.AsyncClient, room_id: str, first: str, last: str | None = None, hours: int = 1
 ) -> dict[str, Any]:
-    params = {"from": first, "to": last or first, "hours": hours}
+    params: dict[str, str | int] = {"from": first, "to": last or first, "hours": hours}
     result: dict[str, Any] = data(await client.get(f"{API}/rooms/{room_id}/availability", params=params))
     return result
 
@@ -91,6 +92,16 @@ async def booked(
 ) -> dict[str, Any]:
     result: dict[str, Any] = data(await book(client, who, room_id, start, hours), 201)
     return result
+
+
+def text_of(message: email.message.Message) -> str:
+    """The plain-text part of an outbox message, decoded."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode()
+    raise AssertionError("no text part")
 
 
 def pay_path(payment_url: str) -> str:

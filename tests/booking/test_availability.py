@@ -207,12 +207,13 @@ async def test_availability_refuses_bad_ranges_lengths_and_hidden_rooms(
     assert too_long.status_code == 400
     odd = await client.get(url, params={"from": "2027-01-01", "to": "2027-01-01", "hours": 1})
     assert odd.status_code == 422 and odd.json()["error"]["code"] == "LENGTH_NOT_BOOKABLE"
-    for params in (
+    bad: list[dict[str, str | int]] = [
         {"from": "2027-01-01", "to": "2027-01-01", "hours": 0},
         {"from": "2027-01-01", "to": "2027-01-01", "hours": 25},
         {"from": "01/01/2027", "to": "2027-01-01", "hours": 2},
         {"to": "2027-01-01", "hours": 2},
-    ):
+    ]
+    for params in bad:
         assert (await client.get(url, params=params)).status_code == 422, params
     assert (
         await client.get(

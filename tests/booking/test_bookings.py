@@ -11,7 +11,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from mosaic.booking.bookings.jobs import COMPLETE_BOOKINGS, EXPIRE_HOLDS, SEND_REMINDERS
 from mosaic.booking.bookings.models import Booking
@@ -32,6 +34,7 @@ from tests.booking.booking_helpers import (
     next_hour,
     pay_path,
     run_job,
+    text_of,
     utc_starts,
 )
 from tests.booking.conftest import API, data
@@ -135,13 +138,10 @@ async def test_offline_flow_end_to_end_with_emails_and_policy_refund(client, app
     ]
     # Both sides are told, each in their own language.
     [to_customer] = outbox_messages(settings, customer.email, "booking-confirmation")
-    assert (
-        to_customer["Subject"].startswith("Reserva confirmada")
-        and booking["id"] in to_customer.get_payload()[0].get_payload(decode=True).decode()
-    )
+    assert to_customer["Subject"].startswith("Reserva confirmada") and booking["id"] in text_of(to_customer)
     [to_owner] = outbox_messages(settings, owner.email, "booking-confirmation")
     assert to_owner["Subject"].startswith("New booking")
-    text = to_owner.get_payload()[0].get_payload(decode=True).decode()
+    text = text_of(to_owner)
     assert "2027-01-18 10:00 (WET, Europe/Lisbon)" in text and "100.00 EUR" in text and "Carla" in text
     # More than 48 hours ahead: the customer's cancellation is refunded in full.
     cancel = await client.post(
@@ -159,7 +159,7 @@ async def test_offline_flow_end_to_end_with_emails_and_policy_refund(client, app
     assert (charge.status, charge.refunded_minor) == ("refunded", 10000)
     [cancelled_customer] = outbox_messages(settings, customer.email, "booking-cancellation")
     assert cancelled_customer["Subject"].startswith("Reserva cancelada")
-    assert "Flu" in cancelled_customer.get_payload()[0].get_payload(decode=True).decode()
+    assert "Flu" in text_of(cancelled_customer)
     assert len(outbox_messages(settings, owner.email, "booking-cancellation")) == 1
     # The slot is free again; cancelling twice conflicts.
     assert START in utc_starts(await availability(client, room["id"], "2027-01-18", hours=2))
@@ -324,7 +324,7 @@ async def test_a_payment_after_the_hold_expired_and_the_slot_was_taken_is_refund
     assert (row.status, row.refunded_amount) == ("expired", Decimal("50.00"))
     assert (await booking_row(app, taker["id"])).status == "pending"
     [told] = outbox_messages(settings, late_payer.email, "booking-cancellation")
-    assert "refunded in full" in told.get_payload()[0].get_payload(decode=True).decode()
+    assert "refunded in full" in text_of(told)
     assert outbox_messages(settings, owner.email, "booking-cancellation")
 
 
@@ -362,7 +362,7 @@ async def test_reminders_go_once_a_day_before(client, app, settings, owner, admi
     await run_job(app, SEND_REMINDERS)
     reminders = outbox_messages(settings, customer.email, "booking-reminder")
     assert len(reminders) == 1 and reminders[0]["Subject"].startswith("Recordatorio")
-    assert soon["id"] in reminders[0].get_payload()[0].get_payload(decode=True).decode()
+    assert soon["id"] in text_of(reminders[0])
 
 
 async def test_my_bookings_and_the_studio_bookings_with_filters(
@@ -445,3 +445,44 @@ async def test_twenty_concurrent_overlapping_but_different_slots_get_one_201(cli
         *(book(client, who, wide["id"], start, 1) for who, start in zip(customers, apart, strict=True))
     )
     assert [answer.status_code for answer in answers] == [201] * 20
+
+
+async def test_the_database_itself_refuses_overlapping_live_bookings(client, app, owner, admin, customer):
+    """Below the service: PostgreSQL's exclusion constraint (SQLite relies on the locked check)."""
+    _, room = await bookable_room(client, owner, admin, buffer_minutes=30)
+    first = await booked(client, customer, room["id"], START, 2)  # blocks 10:00-12:30
+    row = await booking_row(app, first["id"])
+    database = app.state.database
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints; BEGIN IMMEDIATE + the check guard it")
+
+    def copy(start_offset: timedelta, status: str = "pending") -> Booking:
+        return Booking(
+            room_id=row.room_id,
+            studio_id=row.studio_id,
+            company_id=row.company_id,
+            customer_id=row.customer_id,
+            start_at=row.start_at + start_offset,
+            end_at=row.end_at + start_offset,
+            blocked_until=row.blocked_until + start_offset,
+            hours=row.hours,
+            status=status,
+            price=row.price,
+            currency=row.currency,
+            refunded_amount=Decimal(0),
+        )
+
+    async def insert_overlapping() -> None:
+        async with database.transaction() as session:
+            session.add(copy(timedelta(hours=2, minutes=29)))  # starts inside the buffer
+            await session.flush()
+
+    with pytest.raises(IntegrityError) as caught:
+        await insert_overlapping()
+    registry = app.state.constraint_errors
+    assert registry.constraint_name(caught.value) == "ex_bookings_no_overlap"
+    error = registry.error_for("ex_bookings_no_overlap")
+    assert (error.status_code, error.error_code) == (409, "SLOT_UNAVAILABLE")
+    async with database.transaction() as session:  # touching ranges and dead rows do not conflict
+        session.add(copy(timedelta(hours=2, minutes=30)))
+        session.add(copy(timedelta(0), status="cancelled"))

@@ -266,7 +266,15 @@ async def expire_lapsed_holds(
 
 
 async def _lock_room(session: AsyncSession, room_id: uuid.UUID) -> tuple[Room, Studio]:
-    """The live room and its published, live studio (404 otherwise)."""
+    """The live room (locked) and its published, live studio (404 otherwise).
+
+    The room's row lock serialises bookings of one room on PostgreSQL, so the overlap check sees
+    every committed booking and answers 409 itself. Without it, concurrent inserts that overlap
+    each other wait on each other inside the exclusion constraint's check and PostgreSQL breaks
+    the cycle with a deadlock error instead of the constraint's violation. The constraint stays
+    the guarantee (a writer that skips this path still cannot double-book); SQLite ignores FOR
+    UPDATE and is serialised by BEGIN IMMEDIATE instead.
+    """
     found = (
         await session.execute(
             select(Room, Studio)
@@ -277,6 +285,7 @@ async def _lock_room(session: AsyncSession, room_id: uuid.UUID) -> tuple[Room, S
                 Studio.is_deleted.is_(False),
                 Studio.is_published.is_(True),
             )
+            .with_for_update(of=Room)
         )
     ).one_or_none()
     if found is None:
