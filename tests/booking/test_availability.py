@@ -7,6 +7,7 @@ Every expected start below was worked out on paper from the studio's hours and t
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import httpx
@@ -21,7 +22,7 @@ from tests.booking.booking_helpers import (
     local_starts,
     utc_starts,
 )
-from tests.booking.conftest import API, data
+from tests.booking.conftest import API, create_city, create_company, create_room, create_studio, data
 
 NY = "America/New_York"
 
@@ -226,3 +227,48 @@ async def test_availability_refuses_bad_ranges_lengths_and_hidden_rooms(
     )
     hidden = await client.get(url, params={"from": "2027-01-01", "to": "2027-01-01", "hours": 2})
     assert hidden.status_code == 404
+
+
+async def test_search_available_on_a_day_for_a_length(client, owner, admin, customer):
+    city_name = f"Avail {uuid.uuid4().hex[:8]}"
+    city = await create_city(client, admin, name=city_name)
+    company = await create_company(client, owner)
+
+    async def studio_with(week: dict, tiers: list[dict]) -> tuple[dict, dict]:
+        studio = await create_studio(
+            client, owner, company["id"], city["id"], min_notice_minutes=0, max_advance_days=730
+        )
+        data(await client.put(f"{API}/studios/{studio['id']}/hours", json=week, headers=owner.headers))
+        room = await create_room(client, owner, studio["id"], buffer_minutes=0, max_hours=8)
+        data(
+            await client.put(f"{API}/rooms/{room['id']}/prices", json={"tiers": tiers}, headers=owner.headers)
+        )
+        return studio, room
+
+    one_hour = [{"hours": 1, "price": "30.00"}]
+    open_day, _ = await studio_with(every_day("09:00", "17:00"), one_hour)
+    short_day, _ = await studio_with(every_day("09:00", "11:00"), one_hour)
+    closed_monday = {"hours": [{"weekday": day, "mode": "24h", "intervals": []} for day in range(1, 7)]}
+    closed, _ = await studio_with(closed_monday, one_hour)
+    full, full_room = await studio_with(every_day("09:00", "11:00"), one_hour)
+    await booked(client, customer, full_room["id"], "2027-01-18T09:00:00Z", hours=2)
+
+    async def found(**params: str | int) -> set[str]:
+        page = data(
+            await client.get(f"{API}/studios", params={"city_id": city["id"], "limit": 100, **params})
+        )
+        return {item["id"] for item in page["items"]}
+
+    monday = "2027-01-18"
+    assert await found(available_on=monday) == {open_day["id"], short_day["id"]}
+    assert await found(available_on=monday, hours=3) == {open_day["id"]}
+    assert await found(available_on=monday, hours=9) == set()  # longer than any room's max_hours
+    assert await found(available_on="2027-01-19") == {
+        open_day["id"],
+        short_day["id"],
+        closed["id"],
+        full["id"],
+    }
+    assert await found() == {open_day["id"], short_day["id"], closed["id"], full["id"]}
+    refused = await client.get(f"{API}/studios", params={"hours": 2})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "VALIDATION_ERROR"

@@ -53,7 +53,8 @@ from mosaic.booking.bookings.models import (
     Booking,
     BookingStatus,
 )
-from mosaic.booking.rooms.models import Room
+from mosaic.booking.rooms import pricing
+from mosaic.booking.rooms.models import Room, RoomPrice
 from mosaic.booking.rooms.service import quote, tiers_of
 from mosaic.booking.studios.models import Studio, StudioClosure, StudioHours
 from mosaic.booking.studios.service import booking_window, policy
@@ -188,19 +189,92 @@ async def room_availability(
     return Availability(slots, price)
 
 
-async def free_room_ids(
-    session: AsyncSession, settings: Settings, rooms: list[tuple[Room, Studio]], day: date, hours: int
+async def free_studio_ids(
+    session: AsyncSession, settings: Settings, studio_where: list[Any], day: date, hours: int
 ) -> set[uuid.UUID]:
-    """Rooms (of published studios) with at least one start of `hours` hours on local `day`."""
+    """Studios (matching `studio_where`) with at least one room free for `hours` hours on local `day`.
+
+    Batched: one query each for the candidate rooms, their tiers, the studios' hours, closures
+    and live bookings around the day, then the same `available_starts` per room in Python,
+    stopping at a studio's first free room. Candidates are narrowed in SQL first: a live room
+    whose min/max hours admit the length.
+    """
     now = utcnow()
+    rows = (
+        await session.execute(
+            select(Room, Studio)
+            .join(Studio, Studio.id == Room.studio_id)
+            .where(
+                *studio_where, Room.is_deleted.is_(False), Room.min_hours <= hours, Room.max_hours >= hours
+            )
+        )
+    ).all()
+    if not rows:
+        return set()
+    room_ids = {room.id for room, _ in rows}
+    studio_ids = {studio.id for _, studio in rows}
+    tiers: dict[uuid.UUID, list[tuple[int, Decimal]]] = {}
+    for room_id, tier_hours, price in (
+        await session.execute(
+            select(RoomPrice.room_id, RoomPrice.hours, RoomPrice.price).where(RoomPrice.room_id.in_(room_ids))
+        )
+    ).all():
+        tiers.setdefault(room_id, []).append((tier_hours, price))
+    week: dict[uuid.UUID, list[tuple[int, str, list[dict[str, str]]]]] = {}
+    for studio_id, weekday, mode, intervals in (
+        await session.execute(
+            select(StudioHours.studio_id, StudioHours.weekday, StudioHours.mode, StudioHours.intervals).where(
+                StudioHours.studio_id.in_(studio_ids)
+            )
+        )
+    ).all():
+        week.setdefault(studio_id, []).append((weekday, mode, list(intervals or [])))
+    low_local = datetime.combine(day - timedelta(days=2), time())
+    high_local = datetime.combine(day + timedelta(days=3), time())
+    closures: dict[uuid.UUID, list[tuple[datetime, datetime]]] = {}
+    for studio_id, start, end in (
+        await session.execute(
+            select(StudioClosure.studio_id, StudioClosure.starts_at, StudioClosure.ends_at).where(
+                StudioClosure.studio_id.in_(studio_ids),
+                StudioClosure.is_deleted.is_(False),
+                StudioClosure.ends_at > low_local,
+                StudioClosure.starts_at < high_local,
+            )
+        )
+    ).all():
+        closures.setdefault(studio_id, []).append((start, end))
+    # UTC bounds wide enough for any timezone (-12..+14) around the local day.
+    low, high = (
+        low_local.replace(tzinfo=UTC) - timedelta(hours=14),
+        high_local.replace(tzinfo=UTC) + timedelta(hours=14),
+    )
+    busy: dict[uuid.UUID, list[tuple[datetime, datetime]]] = {}
+    for room_id, start, end in (
+        await session.execute(
+            select(Booking.room_id, Booking.start_at, Booking.blocked_until).where(
+                Booking.room_id.in_(room_ids),
+                live_condition(now),
+                Booking.start_at < high,
+                Booking.blocked_until > low,
+            )
+        )
+    ).all():
+        busy.setdefault(room_id, []).append((start, end))
     free: set[uuid.UUID] = set()
-    for room, studio in rooms:
-        if not room.min_hours <= hours <= room.max_hours:
+    for room, studio in rows:
+        if studio.id in free or pricing.quote(tiers.get(room.id, []), hours) is None:
             continue
+        calendar = availability.RoomCalendar(
+            timezone=studio.timezone,
+            rules=availability.day_rules(week.get(studio.id, [])),
+            closures=closures.get(studio.id, []),
+            busy=busy.get(room.id, []),
+            slot_step_minutes=room.slot_step_minutes,
+            buffer_minutes=room.buffer_minutes,
+        )
         earliest, latest = window(studio, settings, now)
-        calendar = await load_calendar(session, room, studio, day, day, now)
         if availability.available_starts(calendar, day, day, hours, earliest=earliest, latest=latest):
-            free.add(room.id)
+            free.add(studio.id)
     return free
 
 
