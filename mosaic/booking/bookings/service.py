@@ -578,8 +578,9 @@ async def on_booking_payment(session: AsyncSession, update: ChargeUpdate) -> Non
             booking.refunded_amount, from_minor_units(charge.refunded_minor, charge.currency)
         )
         await session.flush()
-    # The charge's state, not the event's novelty: an admin's refund moves the charge without us.
-    if charge.status == "refunded" and booking.status == CONFIRMED:
+    # The charge's state, not the event's novelty: an admin's refund moves the charge without us,
+    # and a refund seen before its payment (events out of order) must not leave a live booking.
+    if charge.status == "refunded" and booking.status in LIVE_STATUSES and booking.charge_id == charge.id:
         await transition(session, booking, CANCELLED, "system", reason="The payment was refunded in full")
         booking.cancelled_by = "system"
         await session.flush()
