@@ -51,7 +51,6 @@ SLOT_TAKEN = (409, [("SLOT_UNAVAILABLE", "This slot is no longer available")])
 STATUS_CONFLICT = ("BOOKING_STATUS_CONFLICT", "A completed booking cannot become cancelled")
 GATEWAY_DOWN = ("PAYMENT_GATEWAY_UNAVAILABLE", "The payment provider could not be reached; try again shortly")
 BAD_RANGE = ("VALIDATION_ERROR", "to must be on or after from")
-NOT_BOOKABLE = ("LENGTH_NOT_BOOKABLE", "A booking of 5 h cannot be priced; bookable lengths: 1, 2, 3, 4")
 
 
 def booking_out(
@@ -125,7 +124,7 @@ def gateway_for(app_gateway: PaymentGateway, settings: Settings) -> Any:
     "/{room_id}/availability",
     response_model=Envelope[AvailabilityOut],
     summary="Free starts of a room for a booking length (studio's timezone, DST-exact)",
-    responses=error_responses(404, codes={400: [BAD_RANGE], 422: [NOT_BOOKABLE]}),
+    responses=error_responses(404, codes={400: [BAD_RANGE]}),
 )
 @public
 async def room_availability(
@@ -153,7 +152,7 @@ async def room_availability(
     response_model=Envelope[BookingOut],
     status_code=status.HTTP_201_CREATED,
     summary="Book a room: a pending hold and a payment link",
-    responses=error_responses(401, 404, codes={409: SLOT_TAKEN[1], 422: [NOT_BOOKABLE], 503: [GATEWAY_DOWN]}),
+    responses=error_responses(401, 404, codes={409: SLOT_TAKEN[1], 503: [GATEWAY_DOWN]}),
 )
 async def create_booking(
     body: BookingIn, session: WriteSessionDep, settings: SettingsDep, user: CurrentUser, gateway: Gateway
