@@ -27,7 +27,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
@@ -164,22 +164,36 @@ def available_starts(
     busy_starts = [start for start, _ in busy]
     busy_max_end = list(accumulate((end for _, end in busy), max))
 
+    def fits(start: datetime) -> bool:
+        if start < earliest or start > latest:
+            return False
+        index = bisect_right(free_starts, start) - 1
+        if index < 0 or start + length > free[index][1]:
+            return False
+        # Any live booking starting before this one's blocked end, and ending after its start?
+        before = bisect_left(busy_starts, start + blocked_length)
+        return not (before and busy_max_end[before - 1] > start)
+
     found: dict[datetime, Slot] = {}
     for opens, closes in walls:
+        offset, closing_offset = zone.utcoffset(opens), zone.utcoffset(closes)
+        if offset is not None and offset == closing_offset:
+            # No clock change inside the interval (nearly always): wall time = UTC + one offset,
+            # so the grid is stepped in UTC by plain arithmetic.
+            local_zone = timezone(offset)
+            wall, start = opens, (opens - offset).replace(tzinfo=UTC)
+            while wall < closes:
+                if first <= wall.date() <= last and start not in found and fits(start):
+                    found[start] = Slot(start, wall.replace(tzinfo=local_zone))
+                wall, start = wall + step, start + step
+            continue
+        # A DST change inside: each wall time on its own (skip the gap, first of a repeated time).
         wall = opens
         while wall < closes:
             candidate, wall = wall, wall + step
             if not first <= candidate.date() <= last or not exists(candidate, zone):
                 continue
             start = to_utc(candidate, zone)
-            if start in found or start < earliest or start > latest:
-                continue
-            index = bisect_right(free_starts, start) - 1
-            if index < 0 or start + length > free[index][1]:
-                continue
-            # Any live booking starting before this one's blocked end, and ending after its start?
-            before = bisect_left(busy_starts, start + blocked_length)
-            if before and busy_max_end[before - 1] > start:
-                continue
-            found[start] = Slot(start, start.astimezone(zone))
+            if start not in found and fits(start):
+                found[start] = Slot(start, start.astimezone(zone))
     return [found[start] for start in sorted(found)]
