@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
+from icalendar import Calendar
 from sqlalchemy import select, update
 
 from mosaic.accounts.billing.models import Charge
@@ -102,6 +103,16 @@ def text_of(message: email.message.Message) -> str:
             assert isinstance(payload, bytes)
             return payload.decode()
     raise AssertionError("no text part")
+
+
+def calendar_of(message: email.message.Message) -> Calendar:
+    """The `.ics` attachment of an outbox message, parsed (it must be there and valid)."""
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return Calendar.from_ical(payload)
+    raise AssertionError("no calendar attachment")
 
 
 def pay_path(payment_url: str) -> str:

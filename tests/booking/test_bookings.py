@@ -26,6 +26,7 @@ from tests.booking.booking_helpers import (
     bookable_room,
     booked,
     booking_row,
+    calendar_of,
     charge_of,
     every_day,
     history,
@@ -143,6 +144,17 @@ async def test_offline_flow_end_to_end_with_emails_and_policy_refund(client, app
     assert to_owner["Subject"].startswith("New booking")
     text = text_of(to_owner)
     assert "2027-01-18 10:00 (WET, Europe/Lisbon)" in text and "100.00 EUR" in text and "Carla" in text
+    # Each carries the calendar invite: the studio's wall-clock time, one UID for the booking.
+    for message in (to_customer, to_owner):
+        invite = calendar_of(message)
+        [event] = invite.walk("VEVENT")
+        assert str(invite["METHOD"]) == "REQUEST" and str(event["UID"]) == f"booking-{booking['id']}@mosaic"
+        assert event["DTSTART"].params["TZID"] == "Europe/Lisbon"
+        assert event.decoded("DTSTART").isoformat() == "2027-01-18T10:00:00+00:00"
+        assert event.decoded("DTEND").isoformat() == "2027-01-18T12:00:00+00:00"
+    assert [str(a) for a in [calendar_of(to_customer).walk("VEVENT")[0]["ATTENDEE"]]] == [
+        f"mailto:{customer.email}"
+    ]
     # More than 48 hours ahead: the customer's cancellation is refunded in full.
     cancel = await client.post(
         f"{API}/bookings/{booking['id']}/cancel", json={"reason": "Flu"}, headers=customer.headers
@@ -161,6 +173,13 @@ async def test_offline_flow_end_to_end_with_emails_and_policy_refund(client, app
     assert cancelled_customer["Subject"].startswith("Reserva cancelada")
     assert "Flu" in text_of(cancelled_customer)
     assert len(outbox_messages(settings, owner.email, "booking-cancellation")) == 1
+    cancel_invite = calendar_of(cancelled_customer)
+    [cancelled_event] = cancel_invite.walk("VEVENT")
+    assert (
+        str(cancel_invite["METHOD"]) == "CANCEL"
+        and str(cancelled_event["UID"]) == f"booking-{booking['id']}@mosaic"
+    )
+    assert cancelled_event.decoded("SEQUENCE") == 1 and str(cancelled_event["STATUS"]) == "CANCELLED"
     # The slot is free again; cancelling twice conflicts.
     assert START in utc_starts(await availability(client, room["id"], "2027-01-18", hours=2))
     again = await client.post(f"{API}/bookings/{booking['id']}/cancel", json={}, headers=customer.headers)

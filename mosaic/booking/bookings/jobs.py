@@ -7,17 +7,15 @@ company's owners and managers), each rendered in that recipient's own locale wit
 studio's timezone. Kinds: `confirmation`, `cancellation`, `late-payment` (the payment came after
 the hold ended and was refunded in full), `reminder` (the customer only).
 
-Attachments: `invite_attachments` is the one place the calendar invite joins a message
-(`METHOD:REQUEST` on confirmation and reminder, `METHOD:CANCEL` for the same UID on
-cancellation). The `.ics` builder and the email attachment support come from the booking2b
-branch; until they are merged it returns no attachment.
+Attachments: every one of these emails carries the booking's calendar invite
+(`providers/email/ics.py`): `METHOD:REQUEST` on confirmation and reminder, `METHOD:CANCEL` for
+the same UID on cancellation (`invite_attachments`).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,8 +27,10 @@ from mosaic.booking.bookings.models import Booking
 from mosaic.booking.companies.models import CompanyMember
 from mosaic.booking.rooms.models import Room
 from mosaic.booking.studios.models import Studio
+from mosaic.core.config import Settings
 from mosaic.core.database import utcnow
 from mosaic.core.jobs import JobContext, job
+from mosaic.providers.email.ics import CalendarInvite, Method, invite_attachment
 from mosaic.providers.email.tasks import SEND_EMAIL
 
 logger = logging.getLogger("mosaic.booking.bookings")
@@ -88,11 +88,30 @@ def _when(booking: Booking, studio: Studio, which: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} ({local.tzname()}, {studio.timezone})"
 
 
-def invite_attachments(booking: Booking, studio: Studio, room: Room, kind: str) -> Sequence[Any]:
-    """The calendar invite of this email (see the module docstring)."""
-    # TODO(lead, at the booking2b merge): return the .ics built by booking2b's builder here
-    # (UID = booking id; METHOD:CANCEL for "cancellation"/"late-payment") and pass it on below.
-    return ()
+def invite_attachments(
+    booking: Booking, studio: Studio, room: Room, kind: str, recipient: User, settings: Settings
+) -> list[dict[str, str]]:
+    """The calendar invite for one recipient, as `email.send` job payloads.
+
+    `METHOD:REQUEST` on confirmation and reminder; `METHOD:CANCEL` of the same UID (one
+    `SEQUENCE` higher) on cancellation and late payment. Times are in the studio's timezone.
+    """
+    method: Method = "CANCEL" if kind in ("cancellation", "late-payment") else "REQUEST"
+    invite = CalendarInvite(
+        uid=f"booking-{booking.id}@mosaic",
+        start=booking.start_at,
+        end=booking.end_at,
+        timezone=studio.timezone,
+        summary=f"{studio.name}: {room.name}",
+        location=f"{studio.name}, {studio.street}",
+        organizer_email=settings.FROM_EMAIL,
+        organizer_name=studio.name,
+        attendee_email=recipient.email,
+        attendee_name=recipient.first_name,
+        description=f"Booking {booking.id}, {booking.hours} h, {booking.price:.2f} {booking.currency}",
+        url=f"{settings.FRONTEND_URL.rstrip('/')}/bookings/{booking.id}",
+    )
+    return [invite_attachment(invite, method).to_payload()]
 
 
 async def _recipients(ctx: JobContext, booking: Booking, kind: str) -> list[tuple[User, str]]:
@@ -125,7 +144,6 @@ async def send_booking_emails(ctx: JobContext, booking_id: str, kind: str, reaso
         customer = await session.get(User, booking.customer_id)
     if studio is None or room is None or ctx.jobs is None:
         return 0
-    attachments = invite_attachments(booking, studio, room, kind)
     frontend = ctx.settings.FRONTEND_URL.rstrip("/")
     sent = 0
     for user, audience in await _recipients(ctx, booking, kind):
@@ -150,9 +168,8 @@ async def send_booking_emails(ctx: JobContext, booking_id: str, kind: str, reaso
             if audience == "studio"
             else "",
         }
-        if attachments:  # pragma: no cover - wired at the booking2b merge (see invite_attachments)
-            context["attachments"] = list(attachments)
-        await ctx.jobs.enqueue(SEND_EMAIL, user.email, TEMPLATES[kind], user.locale, context)
+        invite = invite_attachments(booking, studio, room, kind, user, ctx.settings)
+        await ctx.jobs.enqueue(SEND_EMAIL, user.email, TEMPLATES[kind], user.locale, context, invite)
         sent += 1
     logger.info("booking %s: %s email queued for %d recipient(s)", booking.id, kind, sent)
     return sent
