@@ -45,7 +45,13 @@ availability_router = APIRouter(prefix="/rooms", tags=["bookings"])
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 studio_bookings_router = APIRouter(prefix="/studios", tags=["bookings"])
 
-Jobs = Annotated[JobQueue, Depends(get_jobs)]
+
+async def job_queue(request: Request) -> JobQueue:
+    """The app's job queue (async: a sync dependency would cost a thread hop per request)."""
+    return get_jobs(request)
+
+
+Jobs = Annotated[JobQueue, Depends(job_queue)]
 
 SLOT_TAKEN = (409, [("SLOT_UNAVAILABLE", "This slot is no longer available")])
 STATUS_CONFLICT = ("BOOKING_STATUS_CONFLICT", "A completed booking cannot become cancelled")
@@ -155,8 +161,9 @@ async def room_availability(
     responses=error_responses(401, 404, codes={409: SLOT_TAKEN[1], 503: [GATEWAY_DOWN]}),
 )
 async def create_booking(
-    body: BookingIn, session: WriteSessionDep, settings: SettingsDep, user: CurrentUser, gateway: Gateway
+    body: BookingIn, user: CurrentUser, settings: SettingsDep, gateway: Gateway, session: WriteSessionDep
 ) -> Envelope[BookingOut]:
+    # The write session comes last: authentication runs before SQLite's write lock is taken.
     booking, charge = await service.create_booking(
         session, settings, gateway, user, body.room_id, body.start, body.hours
     )
@@ -221,11 +228,11 @@ async def get_booking(
 async def cancel_booking(
     booking_id: uuid.UUID,
     body: CancelIn,
-    session: WriteSessionDep,
-    settings: SettingsDep,
     user: CurrentUser,
+    settings: SettingsDep,
     gateway: Gateway,
     jobs: Jobs,
+    session: WriteSessionDep,
 ) -> Envelope[CancellationOut]:
     roles = await _team_roles(session, user.id)
     booking = await service.get_for_viewer(session, booking_id, user.id, set(roles))
