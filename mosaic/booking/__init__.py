@@ -9,10 +9,20 @@ it may create companies (`companies:create`); customers hold no booking permissi
 """
 
 import mosaic.booking.models  # noqa: F401 - every table joins the metadata
+from mosaic.booking.bookings.jobs import (
+    COMPLETE_BOOKINGS,
+    EXPIRE_HOLDS,
+    SEND_REMINDERS,
+    complete_bookings_job,
+    expire_holds_job,
+    send_booking_emails,
+    send_reminders_job,
+)
+from mosaic.booking.bookings.service import REFERENCE_KIND, on_booking_payment
 from mosaic.booking.permissions import PERMISSIONS, STUDIO_OWNER, STUDIO_OWNER_PERMISSIONS
 from mosaic.booking.routers import ROUTERS
 from mosaic.booking.seed import seed
-from mosaic.core.domain import Domain
+from mosaic.core.domain import Domain, ScheduledJob
 
 domain = Domain(
     name="booking",
@@ -20,10 +30,21 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"], STUDIO_OWNER: STUDIO_OWNER_PERMISSIONS},
     seed=seed,
+    jobs=(expire_holds_job, complete_bookings_job, send_reminders_job, send_booking_emails),
+    scheduled_jobs=(
+        # A new booking also expires its room's lapsed holds itself; this frees every other slot.
+        ScheduledJob("booking-expire-holds", EXPIRE_HOLDS, cron="* * * * *"),
+        ScheduledJob("booking-complete", COMPLETE_BOOKINGS, cron="*/5 * * * *"),
+        ScheduledJob("booking-reminders", SEND_REMINDERS, cron="*/10 * * * *"),
+    ),
+    # Billing calls this after a verified webhook moved a charge whose reference kind is "booking".
+    payment_handlers={REFERENCE_KIND: on_booking_payment},
     constraint_errors={
         "uq_companies_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another company"),
         "uq_studios_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another studio"),
         "uq_cities_name_country_live": (409, "CONFLICT", "This city already exists in that country"),
         "uq_company_members_company_user": (409, "ALREADY_MEMBER", "The user is already a member"),
+        # PostgreSQL's exclusion constraint on live bookings (bookings/models.py): a racing booking lost.
+        "ex_bookings_no_overlap": (409, "SLOT_UNAVAILABLE", "This slot is no longer available"),
     },
 )
