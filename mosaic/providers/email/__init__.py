@@ -9,10 +9,17 @@
 Messages are rendered from the Jinja2 templates in `templates/<locale>/` (see `rendering.py`),
 and sending always goes through the jobs API (`queue_email`, the `email.send`
 job), so a slow or failing mail server never slows down or fails a request.
+
+Attachments (`Attachment`: file name, content type with its parameters, bytes) travel through the
+job as base64 in JSON (`Attachment.to_payload`), become parts of a `multipart/mixed` message for
+SMTP and the console outbox, and Resend's `attachments` array. Calendar invites (`ics.py`) are
+the reason they exist: `text/calendar; method=REQUEST` is what mail clients show as an invite.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import logging
 import re
@@ -36,6 +43,63 @@ class EmailDeliveryError(Exception):
     """The provider refused or could not take the message (the job retries it)."""
 
 
+# Past this a provider would refuse the message anyway (Resend: 40 MB in all); an invite is ~10 kB.
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,120}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message; `content_type` may carry parameters (`text/calendar; method=CANCEL`)."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+    def __post_init__(self) -> None:
+        # The name lands in a MIME header: no path, no quote, no line break.
+        if not _FILENAME.match(self.filename):
+            raise ValueError(f"attachment file name {self.filename!r} is not a plain file name")
+        if len(self.content) > MAX_ATTACHMENT_BYTES:
+            raise ValueError("attachment is larger than MAX_ATTACHMENT_BYTES")
+        if "/" not in self.mime_type or any(c in self.content_type for c in "\r\n"):
+            raise ValueError(f"attachment content type {self.content_type!r} is not a MIME type")
+
+    @property
+    def mime_type(self) -> str:
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The content type's parameters (`method`, `charset`), unquoted."""
+        found: dict[str, str] = {}
+        for part in self.content_type.split(";")[1:]:
+            name, _, value = part.partition("=")
+            if name.strip() and value.strip():
+                found[name.strip().lower()] = value.strip().strip('"')
+        return found
+
+    def to_payload(self) -> dict[str, str]:
+        """The JSON-safe form the `email.send` job carries across a broker."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "content_base64": base64.b64encode(self.content).decode("ascii"),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, str]) -> Attachment:
+        try:
+            content = base64.b64decode(payload["content_base64"], validate=True)
+        except (KeyError, binascii.Error) as exc:
+            raise ValueError("attachment payload has no valid base64 content") from exc
+        return cls(
+            filename=payload["filename"],
+            content=content,
+            content_type=payload.get("content_type") or "application/octet-stream",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class EmailMessage:
     to: str
@@ -43,6 +107,7 @@ class EmailMessage:
     text: str
     html: str | None = None
     tag: str = "generic"
+    attachments: tuple[Attachment, ...] = ()
 
 
 class EmailProvider(Protocol):
@@ -59,6 +124,17 @@ def to_mime(message: EmailMessage, sender: str) -> MimeMessage:
     mime.set_content(message.text)
     if message.html:
         mime.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        # With the first attachment the message becomes multipart/mixed around the alternatives.
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        params = {k: v for k, v in attachment.params.items() if k != "charset"}
+        mime.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params,
+        )
     return mime
 
 
@@ -104,6 +180,14 @@ class ConsoleEmailProvider:
         _atomic_write(path, bytes(to_mime(message, self.sender)))
         # The .eml body is quoted-printable/base64: a plain copy lets a developer read and click links.
         readable = f"To: {message.to}\nSubject: {message.subject}\n\n{message.text}\n"
+        if message.attachments:
+            listed = ", ".join(
+                f"{a.filename} ({a.mime_type}, {len(a.content)} bytes)" for a in message.attachments
+            )
+            readable += f"\nAttachments: {listed}\n"
+            for attachment in message.attachments:
+                # Beside the message, so a developer can open the invite in a calendar app.
+                _atomic_write(path.with_name(f"{path.stem}-{attachment.filename}"), attachment.content)
         _atomic_write(path.with_suffix(".txt"), readable.encode())
         _atomic_write(self.outbox / "index.html", outbox_index(self.outbox).encode())
         logger.info("email %s to %s written to %s", message.tag, _mask(message.to), path.name)
@@ -157,6 +241,15 @@ class ResendEmailProvider:
         }
         if message.html:
             body["html"] = message.html
+        if message.attachments:
+            body["attachments"] = [
+                {
+                    "filename": a.filename,
+                    "content": base64.b64encode(a.content).decode("ascii"),
+                    "content_type": a.content_type,
+                }
+                for a in message.attachments
+            ]
         return body
 
     async def send(self, message: EmailMessage) -> None:
@@ -205,6 +298,7 @@ from mosaic.providers.email.tasks import SEND_EMAIL, queue_email  # noqa: E402
 
 __all__ = [
     "SEND_EMAIL",
+    "Attachment",
     "ConsoleEmailProvider",
     "EmailDeliveryError",
     "EmailMessage",

@@ -2,16 +2,20 @@
 
 The job carries the template name, locale and context (plain JSON), not the rendered message,
 so the worker renders with its own templates and a retry renders the same message again.
+Attachments are made by the caller (an `.ics` invite depends on data the template does not have)
+and travel as `Attachment.to_payload()` dicts: base64 content in JSON, like every job argument.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.core.jobs import JobContext, JobQueue, enqueue_after_commit, job
-from mosaic.providers.email import EmailProvider
+from mosaic.providers.email import Attachment, EmailProvider
 from mosaic.providers.email.rendering import TEMPLATE_NAMES, render_email
 
 SEND_EMAIL = "email.send"
@@ -19,7 +23,12 @@ SEND_EMAIL = "email.send"
 
 @job(SEND_EMAIL, max_retries=3, retry_backoff=1.0)
 async def send_email(
-    ctx: JobContext, to: str, template: str, locale: str | None, context: dict[str, Any]
+    ctx: JobContext,
+    to: str,
+    template: str,
+    locale: str | None,
+    context: dict[str, Any],
+    attachments: list[dict[str, str]] | None = None,
 ) -> None:
     settings = ctx.settings
     message = render_email(
@@ -30,6 +39,8 @@ async def send_email(
         frontend_url=settings.FRONTEND_URL.rstrip("/"),
         **context,
     )
+    if attachments:
+        message = replace(message, attachments=tuple(Attachment.from_payload(a) for a in attachments))
     provider: EmailProvider = ctx.service("email")
     await provider.send(message)
 
@@ -41,9 +52,14 @@ def queue_email(
     to: str,
     template: str,
     locale: str | None = None,
+    attachments: Sequence[Attachment] = (),
     **context: Any,
 ) -> None:
     """Send `template` to `to` once the request's transaction commits (nothing on rollback)."""
     if template not in TEMPLATE_NAMES:
         raise LookupError(f"unknown email template {template!r}")
-    enqueue_after_commit(session, jobs, SEND_EMAIL, to, template, locale, context)
+    if attachments:
+        payloads = [attachment.to_payload() for attachment in attachments]
+        enqueue_after_commit(session, jobs, SEND_EMAIL, to, template, locale, context, payloads)
+    else:
+        enqueue_after_commit(session, jobs, SEND_EMAIL, to, template, locale, context)
