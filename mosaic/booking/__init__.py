@@ -25,5 +25,7 @@ domain = Domain(
         "uq_studios_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another studio"),
         "uq_cities_name_country_live": (409, "CONFLICT", "This city already exists in that country"),
         "uq_company_members_company_user": (409, "ALREADY_MEMBER", "The user is already a member"),
+        # PostgreSQL's exclusion constraint on live bookings (bookings/models.py): a racing booking lost.
+        "ex_bookings_no_overlap": (409, "SLOT_UNAVAILABLE", "This slot is no longer available"),
     },
 )

@@ -1,5 +1,6 @@
 """Every booking model, imported once so they all join `Base.metadata` (Alembic, relationships)."""
 
+from mosaic.booking.bookings.models import Booking, BookingStatus
 from mosaic.booking.companies.models import Company, CompanyInvitation, CompanyMember
 from mosaic.booking.geography.models import City, Country
 from mosaic.booking.messages.models import Message, MessageThread
@@ -17,6 +18,8 @@ from mosaic.booking.studios.models import (
 
 __all__ = [
     "Badge",
+    "Booking",
+    "BookingStatus",
     "City",
     "Company",
     "CompanyInvitation",

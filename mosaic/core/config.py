@@ -149,6 +149,14 @@ class Settings(BaseSettings):
     BOOKING_MAX_PHOTO_SIZE_MB: int = Field(default=10, ge=1)
     BOOKING_MAX_PHOTOS: int = Field(default=30, ge=1)
     BOOKING_MESSAGES_PER_MINUTE: int = Field(default=20, ge=1)
+    # Bookings: how long a pending booking holds its slot while the customer pays; the booking
+    # window (a studio may override both: studios.min_notice_minutes / max_advance_days).
+    BOOKING_HOLD_MINUTES: int = Field(default=30, ge=1, le=24 * 60)
+    BOOKING_MIN_NOTICE_MINUTES: int = Field(default=60, ge=0)
+    BOOKING_MAX_ADVANCE_DAYS: int = Field(default=180, ge=1)
+    # Availability range per request, in days (the "at most 62 days").
+    BOOKING_AVAILABILITY_MAX_DAYS: int = Field(default=62, ge=1)
+    BOOKING_REMINDER_HOURS: int = Field(default=24, ge=1)
 
     # Rate limiting
     RATE_LIMIT_PER_MINUTE: int = Field(default=100, ge=1)

@@ -71,6 +71,10 @@ class Studio(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     full_refund_hours: Mapped[int | None] = mapped_column(Integer, default=None)
     partial_refund_hours: Mapped[int | None] = mapped_column(Integer, default=None)
     partial_refund_percent: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Booking window; NULL means the settings' defaults
+    # (BOOKING_MIN_NOTICE_MINUTES, BOOKING_MAX_ADVANCE_DAYS).
+    min_notice_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    max_advance_days: Mapped[int | None] = mapped_column(Integer, default=None)
     # Denormalised from the rooms' tiers (kept by the room service) so search filters and sorts in SQL.
     min_hourly_price: Mapped[Decimal | None] = mapped_column(PRICE, default=None, index=True)
     max_capacity: Mapped[int] = mapped_column(Integer, default=0, index=True)

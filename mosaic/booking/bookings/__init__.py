@@ -1,0 +1,1 @@
+"""Bookings (booking part two): holds, the lifecycle and its history, availability, payments."""
