@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from decimal import Decimal
 import ipaddress
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -256,7 +256,8 @@ class Settings(BaseSettings):
     # Square OAuth (studios connect their own Square account): the application's id and secret.
     SQUARE_APPLICATION_ID: str | None = None
     SQUARE_APPLICATION_SECRET: SecretStr | None = None
-    # The redirect URL registered with Square; unset = PUBLIC_BASE_URL + /api/v1/payments/square/oauth/callback.
+    # The redirect URL registered with Square;
+    # unset = PUBLIC_BASE_URL + /api/v1/payments/square/oauth/callback.
     SQUARE_OAUTH_REDIRECT_URL: str | None = None
     SQUARE_OAUTH_STATE_MINUTES: int = Field(default=15, ge=1, le=120)
     # Access tokens last 30 days; the schedule renews those expiring within this many days.

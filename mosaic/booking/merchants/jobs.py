@@ -22,6 +22,8 @@ async def refresh_square_tokens_job(ctx: JobContext) -> int:
     except SquareOAuthNotConfigured:
         return 0
     async with ctx.database.transaction() as session:
-        renewed, failed = await refresh_expiring(session, ctx.settings, SecretBox.from_settings(ctx.settings), client)
+        renewed, failed = await refresh_expiring(
+            session, ctx.settings, SecretBox.from_settings(ctx.settings), client
+        )
     logger.info("Square tokens renewed: %d, failed: %d", renewed, failed)
     return renewed

@@ -60,7 +60,9 @@ async def status_out(session: SessionDep, settings: SettingsDep, company_id: uui
     summary="Start connecting the company's Square account (owner)",
     responses=error_responses(401, 403, 404, 503, codes=NOT_CONFIGURED),
 )
-async def square_connect(company_id: uuid.UUID, access: Owner, settings: SettingsDep) -> Envelope[SquareConnectOut]:
+async def square_connect(
+    company_id: uuid.UUID, access: Owner, settings: SettingsDep
+) -> Envelope[SquareConnectOut]:
     client = service.oauth_client(settings)
     state, expires_at = service.issue_state(settings, access.company.id, access.user_id)
     return ok(
@@ -85,7 +87,10 @@ async def square_connect(company_id: uuid.UUID, access: Owner, settings: Setting
                     ("SQUARE_AUTHORIZATION_REFUSED", "Square did not accept the authorization code"),
                 ],
                 503: [
-                    ("PAYMENT_GATEWAY_UNAVAILABLE", "The payment provider could not be reached; try again shortly"),
+                    (
+                        "PAYMENT_GATEWAY_UNAVAILABLE",
+                        "The payment provider could not be reached; try again shortly",
+                    ),
                     NOT_CONFIGURED[503][0],
                 ],
             },
@@ -97,12 +102,15 @@ async def square_oauth_callback(
     session: SessionDep,
     settings: SettingsDep,
     box: SecretBoxDep,
-    state: Annotated[str, Query(min_length=1, max_length=2048, description="The state from the connect URL.")],
+    state: Annotated[
+        str, Query(min_length=1, max_length=2048, description="The state from the connect URL.")
+    ],
     code: Annotated[
         str | None, Query(max_length=2048, description="Square's authorization code (absent when denied).")
     ] = None,
     error: Annotated[
-        str | None, Query(max_length=128, pattern=r"^[a-z_]+$", description="Square's error, e.g. access_denied.")
+        str | None,
+        Query(max_length=128, pattern=r"^[a-z_]+$", description="Square's error, e.g. access_denied."),
     ] = None,
 ) -> RedirectResponse:
     """Public: Square redirects the owner's browser here; the signed state says which company."""
@@ -163,7 +171,10 @@ async def choose_square_location(
         codes={
             404: [NOT_CONNECTED],
             503: [
-                ("PAYMENT_GATEWAY_UNAVAILABLE", "The payment provider could not be reached; try again shortly"),
+                (
+                    "PAYMENT_GATEWAY_UNAVAILABLE",
+                    "The payment provider could not be reached; try again shortly",
+                ),
                 NOT_CONFIGURED[503][0],
             ],
         },

@@ -46,7 +46,9 @@ class SquareStatusOut(BaseModel):
 class SquareLocationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    location_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", examples=["L88917AVBK2S5"])
+    location_id: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", examples=["L88917AVBK2S5"]
+    )
 
 
 class StripeAccountIn(BaseModel):

@@ -130,7 +130,9 @@ def open_token(box: SecretBox, row: SquareToken, column: str) -> str:
     return box.decrypt(sealed, token_aad(row.id, row.company_id, row.merchant_id, column)).decode()
 
 
-async def token_of(session: AsyncSession, company_id: uuid.UUID, for_update: bool = False) -> SquareToken | None:
+async def token_of(
+    session: AsyncSession, company_id: uuid.UUID, for_update: bool = False
+) -> SquareToken | None:
     statement = select(SquareToken).where(SquareToken.company_id == company_id)
     if for_update:
         statement = statement.with_for_update()
@@ -202,7 +204,9 @@ async def choose_location(session: AsyncSession, company_id: uuid.UUID, location
     row = await token_of(session, company_id, for_update=True)
     if row is None:
         raise SquareNotConnected()
-    location = next((x for x in await locations_of(session, company_id) if x.square_location_id == location_id), None)
+    location = next(
+        (x for x in await locations_of(session, company_id) if x.square_location_id == location_id), None
+    )
     if location is None:
         raise NotFound("This Square account has no such location", code="SQUARE_LOCATION_NOT_FOUND")
     if location.status != "ACTIVE":
@@ -306,7 +310,9 @@ async def gateway_for_charge(session: AsyncSession, settings: Settings, charge: 
     if charge.merchant_id is None or not isinstance(gateway, SquareGateway):
         return gateway
     row = (
-        await session.execute(select(SquareToken).where(SquareToken.merchant_id == charge.merchant_id).limit(1))
+        await session.execute(
+            select(SquareToken).where(SquareToken.merchant_id == charge.merchant_id).limit(1)
+        )
     ).scalar_one_or_none()
     if row is None:
         raise SquareNotConnected("The Square account that took this payment is no longer connected")

@@ -78,7 +78,9 @@ class SquareOAuthClient:
     @classmethod
     def from_settings(cls, settings: Settings) -> SquareOAuthClient:
         if not settings.SQUARE_APPLICATION_ID or settings.SQUARE_APPLICATION_SECRET is None:
-            raise SquareOAuthNotConfigured("Square OAuth needs SQUARE_APPLICATION_ID and SQUARE_APPLICATION_SECRET")
+            raise SquareOAuthNotConfigured(
+                "Square OAuth needs SQUARE_APPLICATION_ID and SQUARE_APPLICATION_SECRET"
+            )
         return cls(
             application_id=settings.SQUARE_APPLICATION_ID,
             application_secret=settings.SQUARE_APPLICATION_SECRET.get_secret_value(),
