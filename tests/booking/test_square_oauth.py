@@ -250,7 +250,7 @@ async def test_declined_authorization_redirects_back_and_a_refused_code_is_400(s
 
 
 async def test_roles_and_unconfigured_deployments(square_app, client):
-    app, square_client = square_app
+    _, square_client = square_app
     owner = await new_owner(square_client)
     company = await create_company(square_client, owner)
     stranger = await new_owner(square_client)
