@@ -65,6 +65,8 @@ def test_the_accounts_schedule_is_cron_and_beat_sends_the_lease_job():
         ("expire-subscriptions", "0 * * * *"),
         ("renew-subscriptions", "30 * * * *"),
         ("expire-offline-checkouts", "*/5 * * * *"),
+        ("refresh-square-tokens", "17 4 * * *"),
+        ("weekly-payouts", "0 6 * * 1"),
     ]
     weekly = ScheduledJob("payouts", PROBE, "0 3 * * 1")
     entry = build_celery(settings, schedule=[*schedule, weekly]).conf.beat_schedule["payouts"]

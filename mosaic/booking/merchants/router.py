@@ -77,7 +77,9 @@ async def square_connect(
     response_class=RedirectResponse,
     summary="Square's OAuth redirect: store the tokens and locations",
     responses={
-        303: {"description": "Back to the front end's company payments page (`square=connected|denied`)"},
+        303: {
+            "description": "Back to the front end's company payments page (square=connected or square=denied)"
+        },
         **error_responses(
             400,
             503,
