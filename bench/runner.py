@@ -34,13 +34,15 @@ from bench.report import (
 from bench.scenarios import (
     BACKPRESSURE_CONNECTIONS,
     BACKPRESSURE_WORKERS,
+    BOOKING_SCENARIOS,
+    EXPECTED_CONFLICTS,
     GOAL_RATIO,
     GOAL_SCENARIO,
     MARKETPLACE_SCENARIOS,
     Scenario,
     select,
 )
-from bench.seed import Seeded, seed_marketplace, seed_through_api, seed_users
+from bench.seed import Seeded, seed_booking_room, seed_marketplace, seed_through_api, seed_users
 from mosaic.core.config import Settings
 
 DEFAULT_POOL_TIMEOUT_S = float(Settings.model_fields["DB_POOL_TIMEOUT_SECONDS"].default)
@@ -154,7 +156,9 @@ class Bench:
         )
         if response.status_code == 404:
             return "endpoint not available"
-        if response.status_code >= 300:
+        if response.status_code >= 300 and not (
+            scenario.name in EXPECTED_CONFLICTS and response.status_code == 409
+        ):
             return f"probe answered {response.status_code} {response.text[:120]}"
         return None
 
@@ -230,6 +234,9 @@ class Bench:
         if any(s.name in MARKETPLACE_SCENARIOS for s in self.scenarios):
             self.progress("seeding the studio marketplace (10,000 studios)")
             self.notes.append(seed_marketplace(found.database_url))
+        if any(s.name in BOOKING_SCENARIOS for s in self.scenarios):
+            self.progress("seeding the booking room (a month of bookings)")
+            self.notes.append(seed_booking_room(found.database_url))
         for workers in self.workers:
             for scenario in self.scenarios:
                 if scenario.bare:

@@ -6,7 +6,16 @@ import json
 from dataclasses import dataclass
 
 from bench.report import BACKPRESSURE, BARE
-from bench.seed import API, BENCH_EMAIL, BENCH_PASSWORD, TRADE_BODY
+from bench.seed import (
+    API,
+    AVAILABILITY_DAYS,
+    BENCH_EMAIL,
+    BENCH_PASSWORD,
+    BOOKING_ROOM_ID,
+    TRADE_BODY,
+    booking_day,
+    contended_start,
+)
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,31 @@ SCENARIOS: dict[str, Scenario] = {
             "GET",
             f"{API}/studios?country=DE&q=studios&limit=20",
         ),
+        # Booking part two: a room's availability over 30 days (a month of bookings in it), and
+        # every connection booking the same slot (one 201 at the first request, then 409s: the
+        # write-locked re-check under contention).
+        Scenario(
+            "room_availability",
+            f"GET /rooms/{{id}}/availability ({AVAILABILITY_DAYS} days)",
+            "GET",
+            f"{API}/rooms/{BOOKING_ROOM_ID}/availability?from={booking_day(1)}&to={booking_day(AVAILABILITY_DAYS)}&hours=2",
+        ),
+        Scenario(
+            "booking_contention",
+            "POST /bookings (one slot, contended)",
+            "POST",
+            f"{API}/bookings",
+            auth=True,
+            body=_json({"room_id": str(BOOKING_ROOM_ID), "start": contended_start(), "hours": 2}),
+        ),
         # 256 connections on one worker against the pool: complete or 503 + Retry-After, never stall.
         Scenario(BACKPRESSURE, "GET /users/me at 256 conns", "GET", f"{API}/users/me", auth=True),
     )
 }
 MARKETPLACE_SCENARIOS = frozenset({"studio_search", "studio_search_city"})
+BOOKING_SCENARIOS = frozenset({"room_availability", "booking_contention"})
+# Scenarios whose non-2xx answers are the expected outcome (the contended slot: 409 after the first).
+EXPECTED_CONFLICTS = frozenset({"booking_contention"})
 GOAL_SCENARIO, GOAL_RATIO = "me", 0.5
 BACKPRESSURE_CONNECTIONS = 256
 BACKPRESSURE_WORKERS = 1

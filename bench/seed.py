@@ -198,3 +198,134 @@ def _create_many(client: httpx.Client, resource: str, count: int, body: Any, hea
             return f"{resource}: {created} of {count} seeded; POST answered {answer}"
         created += 1
     return f"{resource}: {created} seeded through the API"
+
+
+# -- bookings: one room with a month of bookings, for availability and contended creation -------
+BOOKING_STUDIO_ID = uuid.UUID("5b0c1a7e-0000-4000-8000-00000000b001")
+BOOKING_ROOM_ID = uuid.UUID("5b0c1a7e-0000-4000-8000-00000000b002")
+AVAILABILITY_DAYS = 30
+BOOKINGS_PER_DAY = 3
+
+
+def booking_day(offset_days: int) -> str:
+    """A local day `offset_days` from today (UTC), as availability's `from`/`to` take it."""
+    from datetime import timedelta
+
+    return (datetime.now(UTC).date() + timedelta(days=offset_days)).isoformat()
+
+
+def contended_start() -> str:
+    """The one slot every connection of the contention scenario tries to book (a week ahead, 10:00Z)."""
+    return f"{booking_day(7)}T10:00:00Z"
+
+
+def seed_booking_room(database_url: str) -> str:
+    return asyncio.run(_seed_booking_room(database_url))
+
+
+async def _seed_booking_room(database_url: str) -> str:
+    """A published studio (New York, 08:00-22:00 every day, 30-minute grid, 15-minute buffer) with
+    one room and `BOOKINGS_PER_DAY` confirmed bookings a day over the availability range."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from mosaic.accounts.users.models import User
+    from mosaic.booking.bookings.models import Booking
+    from mosaic.booking.companies.models import Company, CompanyMember
+    from mosaic.booking.geography.models import City
+    from mosaic.booking.geography.service import seed_countries
+    from mosaic.booking.rooms.models import Room, RoomPrice
+    from mosaic.booking.studios.models import Studio, StudioHours
+    from mosaic.core.config import Settings
+    from mosaic.core.database import Database
+    from mosaic.main import import_all_models
+
+    import_all_models()
+    database = Database(Settings(_env_file=None, DATABASE_URL=database_url))  # type: ignore[call-arg]
+    try:
+        async with database.transaction() as session:
+            await seed_countries(session)
+            owner, customer = list(
+                (await session.execute(select(User.id).order_by(User.email).limit(2))).scalars()
+            )
+            city = City(
+                name="Bench City", country_code="US", timezone="America/New_York", lat=40.7, lng=-74.0
+            )
+            company = Company(name="Bench Studios", slug="bench-studios", created_by=owner)
+            session.add_all([city, company])
+            await session.flush()
+            session.add(CompanyMember(company_id=company.id, user_id=owner, role="owner"))
+            studio = Studio(
+                id=BOOKING_STUDIO_ID,
+                company_id=company.id,
+                name="Bench Booking Studio",
+                slug="bench-booking-studio",
+                street="1 Bench St",
+                city_id=city.id,
+                country_code="US",
+                lat=40.7,
+                lng=-74.0,
+                timezone="America/New_York",
+                currency="USD",
+                is_published=True,
+                min_notice_minutes=0,
+                max_advance_days=365,
+            )
+            session.add(studio)
+            await session.flush()
+            interval = [{"open": "08:00", "close": "22:00"}]
+            session.add_all(
+                StudioHours(studio_id=studio.id, weekday=day, mode="open", intervals=interval)
+                for day in range(7)
+            )
+            room = Room(
+                id=BOOKING_ROOM_ID,
+                studio_id=studio.id,
+                name="Bench Room",
+                capacity=4,
+                min_hours=1,
+                max_hours=8,
+                buffer_minutes=15,
+                slot_step_minutes=30,
+            )
+            session.add(room)
+            await session.flush()
+            session.add_all(
+                [
+                    RoomPrice(room_id=room.id, hours=1, price=Decimal("40.00")),
+                    RoomPrice(room_id=room.id, hours=3, price=Decimal("100.00")),
+                ]
+            )
+            today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            made = 0
+            for day in range(1, AVAILABILITY_DAYS + 1):
+                if day == 7:
+                    continue  # the contention scenario's day stays free
+                for index in range(BOOKINGS_PER_DAY):
+                    start = today + timedelta(days=day, hours=14 + 3 * index)  # 09:00, 12:00, 15:00 EST
+                    end = start + timedelta(hours=2)
+                    session.add(
+                        Booking(
+                            room_id=room.id,
+                            studio_id=studio.id,
+                            company_id=company.id,
+                            customer_id=customer,
+                            start_at=start,
+                            end_at=end,
+                            blocked_until=end + timedelta(minutes=15),
+                            hours=2,
+                            status="confirmed",
+                            price=Decimal("80.00"),
+                            currency="USD",
+                            refunded_amount=Decimal(0),
+                        )
+                    )
+                    made += 1
+    finally:
+        await database.dispose()
+    return (
+        f"booking room: 08:00-22:00 every day, 30-minute grid, {made} confirmed bookings"
+        f" over {AVAILABILITY_DAYS} days"
+    )

@@ -9,6 +9,16 @@ it may create companies (`companies:create`); customers hold no booking permissi
 """
 
 import mosaic.booking.models  # noqa: F401 - every table joins the metadata
+from mosaic.booking.bookings.jobs import (
+    COMPLETE_BOOKINGS,
+    EXPIRE_HOLDS,
+    SEND_REMINDERS,
+    complete_bookings_job,
+    expire_holds_job,
+    send_booking_emails,
+    send_reminders_job,
+)
+from mosaic.booking.bookings.service import REFERENCE_KIND, on_booking_payment
 from mosaic.booking.merchants.jobs import REFRESH_SQUARE_TOKENS, refresh_square_tokens_job
 from mosaic.booking.merchants.service import ENCRYPTED_COLUMNS
 from mosaic.booking.payouts.jobs import RUN_PAYOUTS, run_payouts_job
@@ -23,13 +33,26 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"], STUDIO_OWNER: STUDIO_OWNER_PERMISSIONS},
     seed=seed,
-    jobs=(refresh_square_tokens_job, run_payouts_job),
+    jobs=(
+        expire_holds_job,
+        complete_bookings_job,
+        send_reminders_job,
+        send_booking_emails,
+        refresh_square_tokens_job,
+        run_payouts_job,
+    ),
     scheduled_jobs=(
+        # A new booking also expires its room's lapsed holds itself; this frees every other slot.
+        ScheduledJob("booking-expire-holds", EXPIRE_HOLDS, cron="* * * * *"),
+        ScheduledJob("booking-complete", COMPLETE_BOOKINGS, cron="*/5 * * * *"),
+        ScheduledJob("booking-reminders", SEND_REMINDERS, cron="*/10 * * * *"),
         # Square access tokens last 30 days: renewed daily once within SQUARE_TOKEN_REFRESH_DAYS.
         ScheduledJob("refresh-square-tokens", REFRESH_SQUARE_TOKENS, cron="17 4 * * *"),
         # Last week's earnings (to Monday 00:00 UTC), paid on Monday morning.
         ScheduledJob("weekly-payouts", RUN_PAYOUTS, cron="0 6 * * 1"),
     ),
+    # Billing calls this after a verified webhook moved a charge whose reference kind is "booking".
+    payment_handlers={REFERENCE_KIND: on_booking_payment},
     encrypted_columns=ENCRYPTED_COLUMNS,
     constraint_errors={
         "uq_companies_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another company"),

@@ -2,6 +2,8 @@
 
 from fastapi import APIRouter
 
+from mosaic.booking.bookings.router import availability_router, studio_bookings_router
+from mosaic.booking.bookings.router import router as bookings_router
 from mosaic.booking.catalogues.router import badges_router, equipment_types_router
 from mosaic.booking.companies.router import router as companies_router
 from mosaic.booking.companies.router import teams_router
@@ -27,6 +29,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     studios_router,
     studio_rooms_router,
     rooms_router,
+    availability_router,
+    bookings_router,
+    studio_bookings_router,
     messages_router,
     moderation_router,
     merchants_router,

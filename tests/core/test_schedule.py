@@ -65,6 +65,9 @@ def test_the_accounts_schedule_is_cron_and_beat_sends_the_lease_job():
         ("expire-subscriptions", "0 * * * *"),
         ("renew-subscriptions", "30 * * * *"),
         ("expire-offline-checkouts", "*/5 * * * *"),
+        ("booking-expire-holds", "* * * * *"),
+        ("booking-complete", "*/5 * * * *"),
+        ("booking-reminders", "*/10 * * * *"),
         ("refresh-square-tokens", "17 4 * * *"),
         ("weekly-payouts", "0 6 * * 1"),
     ]

@@ -8,6 +8,8 @@ own team also sees it unpublished.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Request, UploadFile, status
@@ -15,6 +17,7 @@ from sqlalchemy import select
 
 from mosaic.accounts.deps import CurrentPrincipal
 from mosaic.booking.access import Manager, Staff, viewer_id
+from mosaic.booking.bookings.service import free_studio_ids
 from mosaic.booking.catalogues.schemas import BadgeOut
 from mosaic.booking.common import Price
 from mosaic.booking.photos import Gallery, photos_out
@@ -44,7 +47,7 @@ from mosaic.core.cache import cache_key, entity_tag, get_or_set, request_cache
 from mosaic.core.config import Settings
 from mosaic.core.deps import SessionDep, SettingsDep
 from mosaic.core.envelope import Envelope, created, ok
-from mosaic.core.errors import error_responses
+from mosaic.core.errors import ValidationFailed, error_responses
 from mosaic.core.pagination import Page, PageParams, page_of
 from mosaic.providers.storage import StorageDep, StorageProvider
 
@@ -68,6 +71,7 @@ def studio_out(studio: Studio, settings: Settings, schema: type[StudioOut] = Stu
     out = schema.model_validate(studio)
     out.cheapest_hourly_price = studio.min_hourly_price
     out.cancellation_policy = service.policy(studio, settings)
+    out.booking_window = service.booking_window(studio, settings)
     for name, value in extra.items():
         setattr(out, name, value)
     return out
@@ -82,7 +86,7 @@ def gallery(request_session: Any, studio_id: uuid.UUID) -> Gallery:
     "",
     response_model=Envelope[Page[StudioSearchItem]],
     summary="Search published studios",
-    responses=error_responses(),
+    responses=error_responses(codes={400: [("VALIDATION_ERROR", "hours needs available_on")]}),
 )
 @public
 async def search_studios(
@@ -119,7 +123,26 @@ async def search_studios(
         ),
     ] = None,
     radius_km: Annotated[float, Query(gt=0, le=1000, description="Radius around `near`, in km.")] = 25.0,
+    available_on: Annotated[
+        date | None,
+        Query(description="Only studios with a room free on this local day (for `hours` hours, default 1)."),
+    ] = None,
+    hours: Annotated[
+        int | None, Query(ge=1, le=24, description="With `available_on`: the booking length in hours.")
+    ] = None,
 ) -> Envelope[Page[StudioSearchItem]]:
+    if hours is not None and available_on is None:
+        raise ValidationFailed(
+            "hours needs available_on",
+            details=[
+                {
+                    "field": "hours",
+                    "location": "query",
+                    "message": "needs available_on",
+                    "type": "value_error",
+                }
+            ],
+        )
     query = search.StudioQuery(
         city_id=city_id,
         country=country,
@@ -132,6 +155,10 @@ async def search_studios(
         near=search.parse_near(near),
         radius_km=radius_km,
     )
+    if available_on is not None:
+        where = search.conditions(query, session.get_bind().dialect.name)
+        free = await free_studio_ids(session, settings, where, available_on, hours or 1)
+        query = replace(query, studio_ids=frozenset(free))
     rows, total = await search.search(session, query, page)
     covers = await _covers(session, storage, [studio.id for studio, _ in rows])
     items = [

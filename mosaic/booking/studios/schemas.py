@@ -120,10 +120,23 @@ class CancellationPolicy(BaseModel):
     is_default: bool = Field(description="True when the studio sets none and the platform defaults apply.")
 
 
+class BookingWindow(BaseModel):
+    min_notice_minutes: int = Field(
+        examples=[60], description="The earliest bookable start is this many minutes from now."
+    )
+    max_advance_days: int = Field(
+        examples=[180], description="The latest bookable start is this many days from now."
+    )
+    is_default: bool = Field(description="True when the studio sets neither and the platform defaults apply.")
+
+
 class PolicyFields(BaseModel):
     full_refund_hours: int | None = Field(default=None, ge=0, le=24 * 90, examples=[48])
     partial_refund_hours: int | None = Field(default=None, ge=0, le=24 * 90, examples=[24])
     partial_refund_percent: int | None = Field(default=None, ge=0, le=100, examples=[50])
+    # The booking window; null keeps the platform defaults (BOOKING_MIN_NOTICE_MINUTES, ..._MAX_ADVANCE_DAYS).
+    min_notice_minutes: int | None = Field(default=None, ge=0, le=60 * 24 * 90, examples=[120])
+    max_advance_days: int | None = Field(default=None, ge=1, le=730, examples=[365])
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -185,6 +198,7 @@ class StudioOut(BaseModel):
     )
     max_capacity: int = Field(examples=[6], description="The largest room's capacity.")
     cancellation_policy: CancellationPolicy | None = None
+    booking_window: BookingWindow | None = None
     created_at: datetime
     updated_at: datetime
 

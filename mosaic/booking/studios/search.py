@@ -52,6 +52,8 @@ class StudioQuery:
     capacity: int | None = None
     near: tuple[float, float] | None = None
     radius_km: float = 25.0
+    # Set by `available_on`: only these studios (computed from availability, see bookings.service).
+    studio_ids: frozenset[uuid.UUID] | None = None
 
 
 def _invalid(field_name: str, message: str) -> InvalidInput:
@@ -144,6 +146,8 @@ def conditions(query: StudioQuery, dialect: str) -> list[Any]:
     if query.capacity:
         big_enough = select(Room.studio_id).where(Room.is_deleted.is_(False), Room.capacity >= query.capacity)
         where.append(Studio.id.in_(big_enough))
+    if query.studio_ids is not None:
+        where.append(Studio.id.in_(query.studio_ids) if query.studio_ids else literal(False))
     if query.near:
         where.extend(bounding_box(*query.near, query.radius_km))
         where.append(distance_sql(*query.near) <= query.radius_km)

@@ -27,6 +27,7 @@ from mosaic.booking.studios.models import (
     studio_badges,
 )
 from mosaic.booking.studios.schemas import (
+    BookingWindow,
     CancellationPolicy,
     ClosureIn,
     DayHours,
@@ -87,6 +88,16 @@ def policy(studio: Studio, settings: Settings) -> CancellationPolicy:
         partial_refund_hours=settings.BOOKING_PARTIAL_REFUND_HOURS if own[1] is None else own[1],
         partial_refund_percent=settings.BOOKING_PARTIAL_REFUND_PERCENT if own[2] is None else own[2],
         is_default=all(value is None for value in own),
+    )
+
+
+def booking_window(studio: Studio, settings: Settings) -> BookingWindow:
+    """The studio's notice and advance window, each falling back to the platform default."""
+    notice, advance = studio.min_notice_minutes, studio.max_advance_days
+    return BookingWindow(
+        min_notice_minutes=settings.BOOKING_MIN_NOTICE_MINUTES if notice is None else notice,
+        max_advance_days=settings.BOOKING_MAX_ADVANCE_DAYS if advance is None else advance,
+        is_default=notice is None and advance is None,
     )
 
 

@@ -26,6 +26,7 @@ TEMPLATE_NAMES = (
     "notification",
     "booking-confirmation",
     "booking-cancellation",
+    "booking-reminder",
 )
 DEFAULT_LOCALE = "en"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
@@ -44,6 +45,17 @@ def _event_type(provider_type: str, obj: dict[str, Any]) -> EventType:
         "payment_intent.payment_failed": EventType.PAYMENT_FAILED,
         "charge.refunded": EventType.REFUNDED,
     }.get(provider_type, EventType.IGNORED)
+
+
+# Stripe refuses a Checkout Session expiring sooner than 30 minutes after its creation; a booking's
+# 30-minute hold reaches Stripe a moment later, so the session gets a minute more. A payment in that
+# minute lands after the hold: the booking's handler confirms it if the booking is still pending and
+# refunds it otherwise.
+STRIPE_MIN_EXPIRY = timedelta(minutes=31)
+
+
+def earliest_expiry() -> datetime:
+    return datetime.now(UTC) + STRIPE_MIN_EXPIRY
 
 
 @dataclass
@@ -84,7 +96,7 @@ class StripeGateway:
             ],
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
-            "expires_at": int(request.expires_at.timestamp()),
+            "expires_at": int(max(request.expires_at, earliest_expiry()).timestamp()),
             "client_reference_id": request.charge_id,
             "metadata": metadata,
             # Copied onto the PaymentIntent, so its charge's refund events name the charge too.
