@@ -19,6 +19,9 @@ from mosaic.booking.bookings.jobs import (
     send_reminders_job,
 )
 from mosaic.booking.bookings.service import REFERENCE_KIND, on_booking_payment
+from mosaic.booking.merchants.jobs import REFRESH_SQUARE_TOKENS, refresh_square_tokens_job
+from mosaic.booking.merchants.service import ENCRYPTED_COLUMNS
+from mosaic.booking.payouts.jobs import RUN_PAYOUTS, run_payouts_job
 from mosaic.booking.permissions import PERMISSIONS, STUDIO_OWNER, STUDIO_OWNER_PERMISSIONS
 from mosaic.booking.routers import ROUTERS
 from mosaic.booking.seed import seed
@@ -30,15 +33,27 @@ domain = Domain(
     permissions=PERMISSIONS,
     default_roles={"admin": ["*"], STUDIO_OWNER: STUDIO_OWNER_PERMISSIONS},
     seed=seed,
-    jobs=(expire_holds_job, complete_bookings_job, send_reminders_job, send_booking_emails),
+    jobs=(
+        expire_holds_job,
+        complete_bookings_job,
+        send_reminders_job,
+        send_booking_emails,
+        refresh_square_tokens_job,
+        run_payouts_job,
+    ),
     scheduled_jobs=(
         # A new booking also expires its room's lapsed holds itself; this frees every other slot.
         ScheduledJob("booking-expire-holds", EXPIRE_HOLDS, cron="* * * * *"),
         ScheduledJob("booking-complete", COMPLETE_BOOKINGS, cron="*/5 * * * *"),
         ScheduledJob("booking-reminders", SEND_REMINDERS, cron="*/10 * * * *"),
+        # Square access tokens last 30 days: renewed daily once within SQUARE_TOKEN_REFRESH_DAYS.
+        ScheduledJob("refresh-square-tokens", REFRESH_SQUARE_TOKENS, cron="17 4 * * *"),
+        # Last week's earnings (to Monday 00:00 UTC), paid on Monday morning.
+        ScheduledJob("weekly-payouts", RUN_PAYOUTS, cron="0 6 * * 1"),
     ),
     # Billing calls this after a verified webhook moved a charge whose reference kind is "booking".
     payment_handlers={REFERENCE_KIND: on_booking_payment},
+    encrypted_columns=ENCRYPTED_COLUMNS,
     constraint_errors={
         "uq_companies_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another company"),
         "uq_studios_slug_live": (409, "SLUG_TAKEN", "This slug is already used by another studio"),
@@ -46,5 +61,7 @@ domain = Domain(
         "uq_company_members_company_user": (409, "ALREADY_MEMBER", "The user is already a member"),
         # PostgreSQL's exclusion constraint on live bookings (bookings/models.py): a racing booking lost.
         "ex_bookings_no_overlap": (409, "SLOT_UNAVAILABLE", "This slot is no longer available"),
+        # Two payout runs racing for one charge: the loser's transaction rolls back.
+        "uq_payout_lines_capture": (409, "PAYOUT_RUNNING", "Another payout run counted these charges"),
     },
 )

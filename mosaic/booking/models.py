@@ -3,7 +3,9 @@
 from mosaic.booking.bookings.models import Booking, BookingStatus
 from mosaic.booking.companies.models import Company, CompanyInvitation, CompanyMember
 from mosaic.booking.geography.models import City, Country
+from mosaic.booking.merchants.models import SquareLocation, SquareToken
 from mosaic.booking.messages.models import Message, MessageThread
+from mosaic.booking.payouts.models import Payout, PayoutLine
 from mosaic.booking.rooms.models import Room, RoomPhoto, RoomPrice
 from mosaic.booking.studios.models import (
     Badge,
@@ -30,9 +32,13 @@ __all__ = [
     "Favourite",
     "Message",
     "MessageThread",
+    "Payout",
+    "PayoutLine",
     "Room",
     "RoomPhoto",
     "RoomPrice",
+    "SquareLocation",
+    "SquareToken",
     "Studio",
     "StudioClosure",
     "StudioHours",

@@ -8,8 +8,10 @@ from mosaic.booking.catalogues.router import badges_router, equipment_types_rout
 from mosaic.booking.companies.router import router as companies_router
 from mosaic.booking.companies.router import teams_router
 from mosaic.booking.geography.router import cities_router, countries_router
+from mosaic.booking.merchants.router import router as merchants_router
 from mosaic.booking.messages.router import router as messages_router
 from mosaic.booking.moderation.router import router as moderation_router
+from mosaic.booking.payouts.router import router as payouts_router
 from mosaic.booking.rooms.router import router as rooms_router
 from mosaic.booking.rooms.router import studio_rooms_router
 from mosaic.booking.studios.router import company_studios_router, favourites_router
@@ -32,4 +34,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     studio_bookings_router,
     messages_router,
     moderation_router,
+    merchants_router,
+    payouts_router,
 )

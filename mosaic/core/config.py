@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -261,6 +262,18 @@ class Settings(BaseSettings):
     SQUARE_API_VERSION: str = "2025-10-16"
     # The exact URL Square posts to (part of the signed text); unset = PUBLIC_BASE_URL + the route.
     SQUARE_WEBHOOK_URL: str | None = None
+    # Square OAuth (studios connect their own Square account): the application's id and secret.
+    SQUARE_APPLICATION_ID: str | None = None
+    SQUARE_APPLICATION_SECRET: SecretStr | None = None
+    # The redirect URL registered with Square;
+    # unset = PUBLIC_BASE_URL + /api/v1/payments/square/oauth/callback.
+    SQUARE_OAUTH_REDIRECT_URL: str | None = None
+    SQUARE_OAUTH_STATE_MINUTES: int = Field(default=15, ge=1, le=120)
+    # Access tokens last 30 days; the schedule renews those expiring within this many days.
+    SQUARE_TOKEN_REFRESH_DAYS: int = Field(default=7, ge=1, le=29)
+    # The platform's share of a booking, taken from payouts (and as Square's app fee when a
+    # studio is paid into its own Square account). Rounded half-even per payout in minor units.
+    PLATFORM_FEE_PERCENT: Decimal = Field(default=Decimal("10"), ge=0, le=100, max_digits=5, decimal_places=2)
 
     _split = field_validator(
         "MOSAIC_DOMAINS",

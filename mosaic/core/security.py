@@ -107,6 +107,8 @@ class TokenPurpose(StrEnum):
     REFRESH = "refresh"
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"
+    # The `state` of a Square OAuth connection: a signed, expiring (company, user) pair.
+    SQUARE_OAUTH_STATE = "square_oauth_state"
 
     @property
     def audience(self) -> str:

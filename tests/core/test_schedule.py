@@ -68,6 +68,8 @@ def test_the_accounts_schedule_is_cron_and_beat_sends_the_lease_job():
         ("booking-expire-holds", "* * * * *"),
         ("booking-complete", "*/5 * * * *"),
         ("booking-reminders", "*/10 * * * *"),
+        ("refresh-square-tokens", "17 4 * * *"),
+        ("weekly-payouts", "0 6 * * 1"),
     ]
     weekly = ScheduledJob("payouts", PROBE, "0 3 * * 1")
     entry = build_celery(settings, schedule=[*schedule, weekly]).conf.beat_schedule["payouts"]

@@ -49,6 +49,10 @@ class Charge(UUIDPrimaryKey, Timestamps, Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Set when the payment arrived after `expires_at` (the reference's handler decides what follows).
     paid_late: Mapped[bool] = mapped_column(default=False)
+    # The seller's own gateway account the money went to (a studio's Square merchant id), or None
+    # when the platform's account took it. Refunds then need the seller's token, and payouts skip
+    # the charge (the seller already holds the money; the platform's fee was the gateway app fee).
+    merchant_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
 
 class ChargeRefund(UUIDPrimaryKey, Timestamps, Base):

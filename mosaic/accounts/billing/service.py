@@ -43,12 +43,14 @@ from mosaic.providers.payments import (
     EventType,
     GatewayError,
     InvalidSignature,
+    Merchant,
     PaymentEvent,
     PaymentGateway,
     Reference,
     build_payment_gateway,
 )
 from mosaic.providers.payments.offline import OfflineGateway
+from mosaic.providers.payments.square_gateway import SquareGateway
 
 logger = logging.getLogger("mosaic.billing")
 
@@ -159,10 +161,21 @@ async def start_checkout(
     success_url: str,
     cancel_url: str,
     expires_at: datetime,
+    merchant: Merchant | None = None,
+    app_fee: Decimal | None = None,
 ) -> Charge:
-    """A pending charge with the gateway's checkout URL (503 when the gateway cannot be reached)."""
+    """A pending charge with the gateway's checkout URL (503 when the gateway cannot be reached).
+
+    With a `merchant` of the gateway's provider (a studio's connected Square account) the checkout
+    is created with the merchant's token and location, so the money lands in their account, and
+    `app_fee` is the platform's share taken there; otherwise the platform's account takes it all.
+    """
+    acting = merchant_gateway(gateway, merchant)
+    bound = merchant if acting is not gateway else None
+    gateway = acting
     charge = await ChargeRepository(session).create(
         gateway=gateway.name,
+        merchant_id=bound.merchant_id if bound else None,
         status="pending",
         checkout_state="open",
         reference_kind=reference.kind,
@@ -189,6 +202,7 @@ async def start_checkout(
                 cancel_url=cancel_url,
                 expires_at=expires_at,
                 customer_email=customer_email,
+                app_fee_minor=to_minor_units(app_fee, currency) if bound and app_fee else None,
             )
         )
     except GatewayError as exc:
@@ -199,6 +213,13 @@ async def start_checkout(
     charge.order_id = checkout.order_id
     await session.flush()
     return charge
+
+
+def merchant_gateway(gateway: PaymentGateway, merchant: Merchant | None) -> PaymentGateway:
+    """`gateway` acting for `merchant` when it can (Square), else the platform's own gateway."""
+    if merchant is not None and merchant.provider == gateway.name and isinstance(gateway, SquareGateway):
+        return gateway.for_merchant(merchant)
+    return gateway
 
 
 async def receive_webhook(

@@ -24,6 +24,8 @@ class Company(UUIDPrimaryKey, Timestamps, SoftDelete, Base):
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     # Moderation: an unpublished company's studios leave the public search.
     is_suspended: Mapped[bool] = mapped_column(default=False, index=True)
+    # Stripe Connect account (`acct_...`) payouts are transferred to; set by a platform admin.
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class CompanyMember(UUIDPrimaryKey, Timestamps, Base):

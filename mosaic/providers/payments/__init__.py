@@ -67,6 +67,20 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class Merchant:
+    """A seller's own account at a gateway (a studio's Square account connected by OAuth).
+
+    A checkout created for a merchant is paid into the merchant's account, not the platform's;
+    the platform's share is taken at the gateway (`app_fee_minor`, Square's `app_fee_money`).
+    """
+
+    provider: ProviderName
+    merchant_id: str
+    access_token: str = field(repr=False)
+    location_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class CheckoutRequest:
     charge_id: str  # billing's own id for this payment, echoed back in every webhook
     amount_minor: int
@@ -77,6 +91,8 @@ class CheckoutRequest:
     cancel_url: str
     expires_at: datetime
     customer_email: str | None = None
+    # The platform's fee when a merchant is paid directly (ignored by the platform's own account).
+    app_fee_minor: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

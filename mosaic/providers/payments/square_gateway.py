@@ -8,6 +8,11 @@ decides (a booking whose hold lapsed is refunded). Webhooks are verified from
 `x-square-hmacsha256-signature`: base64 HMAC-SHA256 of the notification URL followed by the raw body
 (Square signs no timestamp, so replays are stopped by the inbox's event id instead). Square cannot
 transfer to a seller from the platform's account: payouts are manual.
+
+A studio that connected its own Square account (OAuth, `square_oauth.py`) is paid directly:
+`for_merchant` gives a gateway with the merchant's access token and location, and the platform's
+fee rides on the link as `app_fee_money`. Webhooks of every connected merchant reach the
+application's one subscription, signed with the same key, so verification does not change.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -29,6 +34,7 @@ from mosaic.providers.payments import (
     EventType,
     GatewayError,
     InvalidSignature,
+    Merchant,
     PaymentEvent,
     PayoutResult,
     ProviderName,
@@ -80,6 +86,10 @@ class SquareGateway:
             api_version=settings.SQUARE_API_VERSION,
         )
 
+    def for_merchant(self, merchant: Merchant) -> SquareGateway:
+        """The same gateway acting for a connected seller: their token, their location."""
+        return replace(self, access_token=merchant.access_token, location_id=merchant.location_id)
+
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         headers = {
             "Authorization": f"Bearer {self.access_token}",
@@ -111,6 +121,11 @@ class SquareGateway:
             "checkout_options": {"redirect_url": request.success_url},
             "payment_note": f"ref={request.reference} charge={request.charge_id}",
         }
+        if request.app_fee_minor:
+            body["checkout_options"]["app_fee_money"] = {
+                "amount": request.app_fee_minor,
+                "currency": request.currency,
+            }
         if request.customer_email:
             body["pre_populated_data"] = {"buyer_email": request.customer_email}
         data = await self._post("/v2/online-checkout/payment-links", body)
