@@ -40,9 +40,18 @@ from schemathesis.engine import events, from_schema
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import ensure_resource_availability
 
-from tests.reliability.test_schema_fuzz import _SCHEMA_APP, OPENAPI, SEED, Fuzzed, new_user_token
-from tests.reliability.test_schema_fuzz import fuzzed as fuzzed_fixture  # noqa: F401 - as `fuzzed`
-from tests.reliability.test_schema_fuzz import superadmin_token as superadmin_fixture  # noqa: F401
+# `fuzzed` and `superadmin_token`: the stateless run's module fixtures, imported under their own
+# names (pytest registers a fixture by the name it is bound to); the tests ask for them through
+# `request`, since a parameter of that name would shadow the import.
+from tests.reliability.test_schema_fuzz import (  # noqa: F401
+    _SCHEMA_APP,
+    OPENAPI,
+    SEED,
+    Fuzzed,
+    fuzzed,
+    new_user_token,
+    superadmin_token,
+)
 
 logger = logging.getLogger("tests.stateful")
 # Bounds: scenarios per suite and steps per scenario (a scenario is one create and the calls
@@ -176,9 +185,9 @@ def _top_level_creates_may_start(
     return roots
 
 
-def run_stateful(fuzzed: Fuzzed, token: str, monkeypatch: pytest.MonkeyPatch, **bounds: int) -> StatefulRun:
+def run_stateful(target: Fuzzed, token: str, monkeypatch: pytest.MonkeyPatch, **bounds: int) -> StatefulRun:
     monkeypatch.setattr(openapi_stateful, "classify_root_transitions", _top_level_creates_may_start)
-    with asgi.get_client(fuzzed.app) as client:  # type: ignore[arg-type]
+    with asgi.get_client(target.app) as client:  # type: ignore[arg-type]
         me = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200, me.text
     granted = set(me.json()["data"]["permissions"])
@@ -188,7 +197,7 @@ def run_stateful(fuzzed: Fuzzed, token: str, monkeypatch: pytest.MonkeyPatch, **
         return all(_holds(granted, permission) for permission in needed)
 
     schema = schemathesis.openapi.from_dict(OPENAPI, config=_config(token, **bounds)).include(allowed)
-    schema.app = fuzzed.app
+    schema.app = target.app
     run = StatefulRun()
     for event in from_schema(schema).execute():
         if isinstance(event, events.PhaseStarted) and event.payload is not None:
@@ -240,20 +249,27 @@ def _assert_clean(run: StatefulRun) -> None:
 
 
 @pytest.fixture(scope="module")
-def stateful_user_token(fuzzed: Fuzzed) -> str:
+def stateful_app(request: pytest.FixtureRequest) -> Fuzzed:
+    app: Fuzzed = request.getfixturevalue("fuzzed")
+    return app
+
+
+@pytest.fixture(scope="module")
+def stateful_user_token(stateful_app: Fuzzed) -> str:
     # A user of its own: the stateless run's user may have been changed by its fuzzing.
-    return new_user_token(fuzzed.app)
+    return new_user_token(stateful_app.app)
 
 
 def test_stateful_links_as_a_regular_user(
-    fuzzed: Fuzzed, stateful_user_token: str, monkeypatch: pytest.MonkeyPatch
+    stateful_app: Fuzzed, stateful_user_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run = run_stateful(fuzzed, stateful_user_token, monkeypatch)
+    run = run_stateful(stateful_app, stateful_user_token, monkeypatch)
     _assert_clean(run)
 
 
 def test_stateful_links_as_the_superadmin(
-    fuzzed: Fuzzed, superadmin_token: str, monkeypatch: pytest.MonkeyPatch
+    stateful_app: Fuzzed, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run = run_stateful(fuzzed, superadmin_token, monkeypatch)
+    token: str = request.getfixturevalue("superadmin_token")
+    run = run_stateful(stateful_app, token, monkeypatch)
     _assert_clean(run)
