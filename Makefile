@@ -10,12 +10,13 @@ NODE_STAMP := node_modules/.installed-stamp
 PYTEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run test lint format migrate seed docs bench clean reset mock
+.PHONY: help install lock run test lint format migrate seed docs bench clean reset mock audit
 
 help:
 	@echo "make run      set up and serve the API on http://127.0.0.1:8000 (Swagger UI at /docs; PORT=8010 make run)"
 	@echo "make test     set up and run the test suite"
 	@echo "make lint     ruff, mypy and import-linter"
+	@echo "make audit    pip-audit of the installed packages (needs PyPI's or OSV's advisory data)"
 	@echo "make lock     refresh requirements.lock from the installed versions"
 	@echo "make migrate  apply database migrations"
 	@echo "make seed     create default roles, permissions, plans and the superadmin"
@@ -56,6 +57,12 @@ run: $(STAMP) migrate
 
 test: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# --strict: a package the advisory service cannot answer for fails the audit instead of being
+# skipped (without it, an unreachable service reports "No known vulnerabilities found").
+audit: install
+	@$(BIN)/python -m pip install --quiet -e '.[audit]' -c requirements.lock
+	$(BIN)/pip-audit --strict --skip-editable --vulnerability-service $${AUDIT_SERVICE:-pypi}
 
 lint: install
 	$(BIN)/ruff check .

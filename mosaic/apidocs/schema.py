@@ -10,7 +10,11 @@ any domain is held to the same bar without extra code:
   into the Markdown docs, so the schema is their one source;
 - operations carry their `docs/descriptions/<domain>/<operation>.md` text, tags their description
   from `docs/descriptions/_tags.yaml`; path ids without a description get "ID of the <thing>.";
-- public operations say `security: []`; `servers` and `license` are set.
+- public operations say `security: []`; `servers` and `license` are set;
+- a create (`POST` on a collection answering 201 with `data.id`) carries OpenAPI `links` to the
+  operations on the item it made (`GET`/`PUT`/`PATCH`/`DELETE` on `{collection}/{id}`), so
+  generated clients and stateful fuzzers (schemathesis) can follow create -> read -> update ->
+  delete without a hand-kept list.
 """
 
 from __future__ import annotations
@@ -52,6 +56,11 @@ ERROR_SCHEMA_REF = "#/components/schemas/ErrorEnvelope"
 EXAMPLE_NAMESPACE = uuid.UUID("6f1c1b2e-2d4b-4c59-9a53-7c1a0d5e9b10")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The operations on one item that a create links to, in this order.
+ITEM_METHODS = ("get", "put", "patch", "delete")
+HTTP_METHOD_KEYS = tuple(method.lower() for method in HTTP_METHODS)
+CREATED_ID = "$response.body#/data/id"
+PATH_PARAMETER = re.compile(r"\{([^/{}]+)\}")
 # Statuses every route can send, whatever it does: the middleware's 405/429/503, a bug's 500, a
 # business-rule refusal (400); 422 wherever there is a parameter or a body to refuse.
 ALWAYS = (400, 405, 429, 500, 503)
@@ -189,8 +198,62 @@ class OpenAPICompleter:
                 if route is not None and taken.get(operation.get("operationId", ""), 0) > 1:
                     operation["operationId"] = f"{route_group(route)}_{route.name}"
                 self._operation(method.upper(), path, operation, route)
+        self._links()
         self._tags()
         return self.openapi
+
+    # --- links -----------------------------------------------------------------------------
+
+    def _creates_an_id(self, operation: dict[str, Any]) -> bool:
+        """Whether the operation's 201 answer is an envelope whose `data` has an `id`."""
+        media = operation.get("responses", {}).get("201", {}).get("content", {}).get(JSON_MEDIA_TYPE, {})
+        envelope = self.resolver.non_null(media.get("schema", {}))
+        data = self.resolver.non_null(envelope.get("properties", {}).get("data", {}))
+        return "id" in data.get("properties", {})
+
+    def _links(self) -> None:
+        """Link each create to the operations on the item it made (the rule in the module doc).
+
+        The item path is the collection's plus one templated segment, whose parameter takes the
+        created `data.id`; the collection's own path parameters (`/studios/{studio_id}/closures`)
+        are passed on from the create's request. Operations under the item that need no other
+        path parameter (`POST /studios/{studio_id}/closures`) are linked too, so chains reach
+        sub-resources. A create without such a path (an upload answering its parent) has none.
+        """
+        paths: dict[str, dict[str, Any]] = self.openapi.get("paths", {})
+        for path, item in paths.items():
+            create = item.get("post")
+            if not isinstance(create, dict) or not self._creates_an_id(create):
+                continue
+            parents = PATH_PARAMETER.findall(path)
+            links: dict[str, Any] = {}
+            for item_path in paths:
+                rest = item_path[len(path) + 1 :] if item_path.startswith(path + "/") else ""
+                match = PATH_PARAMETER.fullmatch(rest)
+                if match is None:
+                    continue
+                parameters = {name: f"$request.path.{name}" for name in parents}
+                parameters[match.group(1)] = CREATED_ID
+                for target_path, target_item in paths.items():
+                    below = target_path.startswith(item_path + "/")
+                    if target_path != item_path and not (
+                        below and set(PATH_PARAMETER.findall(target_path)) <= parameters.keys()
+                    ):
+                        continue
+                    methods = ITEM_METHODS if target_path == item_path else HTTP_METHOD_KEYS
+                    for method in methods:
+                        target = target_item.get(method)
+                        if not isinstance(target, dict) or "operationId" not in target:
+                            continue
+                        links[str(target["operationId"])] = {
+                            "operationId": target["operationId"],
+                            "parameters": {
+                                name: parameters[name] for name in PATH_PARAMETER.findall(target_path)
+                            },
+                            "description": f"`{method.upper()} {target_path}` on the item this call created.",
+                        }
+            if links:
+                create["responses"]["201"]["links"] = links
 
     # --- one operation ---------------------------------------------------------------------
 

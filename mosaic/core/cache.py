@@ -65,6 +65,17 @@ def params_hash(params: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(canonical).hexdigest()[:32]
 
 
+def serialised(value: Any) -> bytes | None:
+    """The cached form of a value, or None when it has none: orjson stops at 64-bit integers
+    (and would read a bigger one back as a float), and a free-form JSON field may hold one. Such a
+    value is served uncached rather than failing the request or coming back rounded."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        logger.debug("value not cached: orjson cannot serialise it exactly")
+        return None
+
+
 def cache_key(
     module: str, operation: str, params: Mapping[str, Any] | None = None, *, user_id: object = None
 ) -> str:
@@ -195,7 +206,9 @@ class MemoryCache:
         if stamp is not None and self._stamp_now(stamp.tags) != stamp:
             return False
         # Stored serialised, like Redis: a caller mutating its copy cannot change the cached value.
-        payload = orjson.dumps(value)
+        payload = serialised(value)
+        if payload is None:
+            return False
         self._drop(key)
         self._entries[key] = (time.monotonic() + (ttl or self.default_ttl), payload, all_tags)
         for tag in all_tags:
@@ -340,7 +353,9 @@ class RedisCache:
         stamp: Stamp | None = None,
     ) -> bool:
         seconds = ttl or self.default_ttl
-        payload = orjson.dumps(value)
+        payload = serialised(value)
+        if payload is None:
+            return False
         full = self._k(key)
         all_tags = stamp.tags if stamp is not None else expand_tags(tags)
         expected = stamp.values if stamp is not None else None

@@ -37,14 +37,17 @@ from sqlalchemy import BigInteger, Numeric, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from mosaic.core.errors import InvalidInput
+from mosaic.core.errors import InvalidInput, ValidationFailed
 
 INT64_MAX = 2**63 - 1
 # Wide enough for NUMERIC(40, 8) and the scaled 64-bit integers, whatever the thread's context.
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_EVEN)
 
 
-class AmountOutOfRange(InvalidInput):
+class AmountOutOfRange(ValidationFailed):
+    """400: schemas bound every input amount, so what overflows a column is a computed value (a
+    P&L) from schema-valid inputs, a rule of the operation, not a schema refusal (422)."""
+
     code = "AMOUNT_OUT_OF_RANGE"
     default_message = "Amount is out of the range that can be stored"
 

@@ -105,3 +105,19 @@ async def test_text_postgresql_cannot_store_is_a_400(client: httpx.AsyncClient, 
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
     assert "\\u0000" not in response.text and "SQL" not in response.text
+
+
+async def test_a_free_form_integer_beyond_64_bits_is_stored_and_read_back_exactly(
+    client: httpx.AsyncClient, superadmin: Any
+):
+    """Found by the stateful fuzz: a wallet's free-form `config` took 2**77 (valid JSON, and the
+    schema bounds no value inside a free-form object), the create answered 201 and every read of
+    it a 500, since the cache's serialiser stops at 64 bits. Such a value is served uncached."""
+    huge = 2**77 + 1
+    body = {"name": "Huge", "type": "DEX", "provider": "x.y", "config": {"depth": {"n": huge}}}
+    created = await client.post("/api/v1/wallets", json=body, headers=superadmin.headers)
+    assert created.status_code == 201, created.text
+    for _ in range(2):  # the second read would be the cached one
+        read = await client.get(f"/api/v1/wallets/{created.json()['data']['id']}", headers=superadmin.headers)
+        assert read.status_code == 200, read.text
+        assert read.json()["data"]["config"] == {"depth": {"n": huge}}

@@ -115,7 +115,6 @@ async def test_invalid_flows_are_refused(client, user_a, user_b, admin, agent, c
     cases: list[tuple[list[dict[str, Any]], dict[str, Any]]] = [
         ([], {}),
         ([step(i, chain_prompt, agent) for i in range(21)], {}),
-        ([good, step(0, chain_prompt, agent)], {}),
         ([step(-1, chain_prompt, agent)], {}),
         ([step(0, chain_prompt, agent, temperature=5)], {}),
         ([step(0, chain_prompt, agent, max_retries="many")], {}),
@@ -131,6 +130,17 @@ async def test_invalid_flows_are_refused(client, user_a, user_b, admin, agent, c
         response = await make_flow(client, user_a, steps, **overrides)
         assert response.status_code == 422, (steps, overrides, response.text)
         assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+    # Unique step numbers are a rule across items the schema cannot state: a 400, on create and update.
+    twice = await make_flow(client, user_a, [good, step(0, chain_prompt, agent)])
+    assert twice.status_code == 400, twice.text
+    assert twice.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert twice.json()["error"]["details"][0]["field"] == "steps.1.step"
+    created = (await make_flow(client, admin, [good])).json()["data"]  # admins: no plan limit
+    twice_on_update = await client.put(
+        f"{FLOWS}/{created['id']}", json={"steps": [good, good]}, headers=admin.headers
+    )
+    assert twice_on_update.status_code == 400, twice_on_update.text
 
     missing_prompt = await make_flow(client, user_a, [{**good, "prompt_id": str(uuid.uuid4())}])
     assert missing_prompt.status_code == 404

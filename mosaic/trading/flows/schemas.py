@@ -52,9 +52,9 @@ class FlowStep(BaseModel):
 
 
 def ordered_steps(steps: list[FlowStep]) -> list[FlowStep]:
-    numbers = [s.step for s in steps]
-    if len(set(numbers)) != len(numbers):
-        raise ValueError("step numbers must be unique")
+    """Steps in execution order; a repeated number is the service's 400 (`unique_step_numbers`),
+    since the schema cannot state uniqueness of one field across items. The sort is stable, so
+    the first of two equal numbers stays first."""
     return sorted(steps, key=lambda s: s.step)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mosaic.accounts.plans.limits import check_within_limit
 from mosaic.core.crud import Owned, put_values
-from mosaic.core.errors import Conflict, NotFound
+from mosaic.core.errors import Conflict, NotFound, ValidationFailed
 from mosaic.core.pagination import PageParams
 from mosaic.core.repository import Repository
 from mosaic.trading.agents.service import usable_agent
@@ -72,7 +72,27 @@ def _not_found(message: str, field: str) -> NotFound:
     )
 
 
+def unique_step_numbers(steps: list[FlowStep]) -> None:
+    """Step numbers are unique in a flow: a rule across items the schema cannot state (400)."""
+    seen: set[int] = set()
+    for index, step in enumerate(steps):
+        if step.step in seen:
+            raise ValidationFailed(
+                "step numbers must be unique",
+                details=[
+                    {
+                        "field": f"steps.{index}.step",
+                        "location": "body",
+                        "message": "another step has this number",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        seen.add(step.step)
+
+
 async def _check_references(session: AsyncSession, user_id: uuid.UUID, steps: list[FlowStep]) -> None:
+    unique_step_numbers(steps)
     for index, step in enumerate(steps):
         try:
             await visible_prompt(session, user_id, step.prompt_id)
