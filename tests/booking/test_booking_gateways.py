@@ -31,7 +31,11 @@ from tests.accounts.test_billing_stripe import (
 )
 from tests.accounts.test_billing_stripe import post_event as post_stripe
 from tests.booking.booking_helpers import bookable_room, booking_row, charge_of, history, next_hour
-from tests.booking.conftest import API, data, new_owner
+from tests.booking.conftest import API, create_company, data, new_owner
+from tests.booking.test_square_oauth import APP_ID as SQUARE_APP_ID
+from tests.booking.test_square_oauth import APP_SECRET as SQUARE_APP_SECRET
+from tests.booking.test_square_oauth import MERCHANT as SQUARE_MERCHANT
+from tests.booking.test_square_oauth import connected as square_connected
 
 START = "2027-01-18T10:00:00Z"
 
@@ -308,5 +312,76 @@ async def test_square_payment_link_paid_then_team_cancel_refunds_in_full(square_
     }
     assert (await post_square(client, json.dumps(completed).encode())).status_code == 200
     await drain(app)
+    row = await booking_row(app, booking["id"])
+    assert (row.status, row.refunded_amount) == ("cancelled", Decimal("50.00"))
+
+
+@pytest.fixture
+async def square_merchant_app(make_client):
+    """Square with an OAuth application: studios connect their own accounts and are paid there."""
+    return await make_client(
+        PAYMENT_PROVIDER="square",
+        SQUARE_ACCESS_TOKEN="EAAAl-sandbox-token",
+        SQUARE_LOCATION_ID="LPLATFORM0001",
+        SQUARE_WEBHOOK_SIGNATURE_KEY=KEY,
+        SQUARE_WEBHOOK_URL=NOTIFICATION_URL,
+        SQUARE_APPLICATION_ID=SQUARE_APP_ID,
+        SQUARE_APPLICATION_SECRET=SQUARE_APP_SECRET,
+        PUBLIC_BASE_URL="https://mosaic.example.com",
+    )
+
+
+async def test_a_studio_with_its_own_square_account_is_paid_there_and_refunds_from_it(square_merchant_app):
+    """The booking's payment link uses the studio's token and chosen location with the platform's
+    fee as `app_fee_money`; the team's cancellation refunds with the studio's token too."""
+    app, client = square_merchant_app
+    admin, owner, customer = await people(app, client)
+    company_id = (await create_company(client, owner))["id"]
+    await square_connected(client, owner, company_id)
+    _, room = await bookable_room(client, owner, admin, currency="EUR", company_id=company_id)
+    start = next_hour(timedelta(hours=5))
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(f"{SQUARE_API}/v2/online-checkout/payment-links").mock(side_effect=created_link)
+        booking = data(
+            await client.post(
+                f"{API}/bookings",
+                json={"room_id": room["id"], "start": start, "hours": 1},
+                headers=customer.headers,
+            ),
+            201,
+        )
+    request = route.calls.last.request
+    sent = json.loads(request.content)
+    assert request.headers["Authorization"] == "Bearer EAAAEPF1Access"
+    assert sent["quick_pay"]["location_id"] == "L88917AVBK2S5"
+    assert sent["quick_pay"]["price_money"] == {"amount": 5000, "currency": "EUR"}
+    # PLATFORM_FEE_PERCENT (10) of 50.00, in minor units.
+    assert sent["checkout_options"]["app_fee_money"] == {"amount": 500, "currency": "EUR"}
+    charge = await charge_of(app, booking["id"])
+    assert charge.merchant_id == SQUARE_MERCHANT
+    paid = {**square_payment(charge), "location_id": "L88917AVBK2S5"}
+    paid["amount_money"] = paid["total_money"] = {"amount": 5000, "currency": "EUR"}
+    assert (await post_square(client, payment_event(paid))).status_code == 200
+    await drain(app)
+    assert (await booking_row(app, booking["id"])).status == "confirmed"
+    with respx.mock(assert_all_called=True) as mock:
+        refunds = mock.post(f"{SQUARE_API}/v2/refunds").mock(
+            return_value=httpx.Response(
+                200,
+                json={
+                    "refund": {
+                        "id": "R" + charge.id.hex,
+                        "status": "COMPLETED",
+                        "amount_money": {"amount": 5000, "currency": "EUR"},
+                        "payment_id": paid["id"],
+                        "order_id": charge.order_id,
+                        "location_id": "L88917AVBK2S5",
+                    }
+                },
+            )
+        )
+        answer = await client.post(f"{API}/bookings/{booking['id']}/cancel", json={}, headers=owner.headers)
+    assert data(answer)["cancelled_by"] == "studio"
+    assert refunds.calls.last.request.headers["Authorization"] == "Bearer EAAAEPF1Access"
     row = await booking_row(app, booking["id"])
     assert (row.status, row.refunded_amount) == ("cancelled", Decimal("50.00"))

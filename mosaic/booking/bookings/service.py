@@ -53,6 +53,8 @@ from mosaic.booking.bookings.models import (
     Booking,
     BookingStatus,
 )
+from mosaic.booking.merchants.service import gateway_for_charge, merchant_for_company
+from mosaic.booking.payouts.service import platform_fee
 from mosaic.booking.rooms import pricing
 from mosaic.booking.rooms.models import Room, RoomPrice
 from mosaic.booking.rooms.service import quote, tiers_of
@@ -429,6 +431,12 @@ async def create_booking(
     )
     back = f"{settings.FRONTEND_URL.rstrip('/')}/bookings/{booking.id}"
     local = start.astimezone(zone)
+    # A studio with its own connected Square account is paid there; the platform keeps its fee.
+    merchant = await merchant_for_company(session, studio.company_id, settings)
+    fee = None
+    if merchant is not None:
+        fee_minor = platform_fee(to_minor_units(price, studio.currency), settings.PLATFORM_FEE_PERCENT)
+        fee = from_minor_units(fee_minor, studio.currency)
     charge = await start_checkout(
         session,
         gateway,
@@ -442,6 +450,8 @@ async def create_booking(
         success_url=f"{back}?result=paid",
         cancel_url=f"{back}?result=cancelled",
         expires_at=hold_expires_at,
+        merchant=merchant,
+        app_fee=fee,
     )
     booking.charge_id = charge.id
     await session.flush()
@@ -479,17 +489,24 @@ async def _close_checkout(session: AsyncSession, charge: Charge | None) -> None:
 
 async def refund(
     session: AsyncSession,
+    settings: Settings,
     gateway: PaymentGateway,
     booking: Booking,
     charge: Charge,
     amount: Decimal,
     reason: str,
 ) -> Decimal:
-    """Refund `amount` (capped at what is left) of the booking's captured charge; what was refunded."""
+    """Refund `amount` (capped at what is left) of the booking's captured charge; what was refunded.
+
+    A charge taken into a studio's own Square account can only be refunded with that account's
+    token, so the gateway acting for it replaces the platform's.
+    """
     remaining = charge.amount_minor - charge.refunded_minor
     minor = min(to_minor_units(amount, charge.currency), remaining)
     if minor <= 0:
         return Decimal(0)
+    if charge.merchant_id is not None:
+        gateway = await gateway_for_charge(session, settings, charge)
     await refund_charge(session, gateway, charge, minor, reason=reason)
     booking.refunded_amount = from_minor_units(charge.refunded_minor, charge.currency)
     await session.flush()
@@ -532,7 +549,7 @@ async def cancel_booking(
     elif charge is not None and charge.paid_at is not None:
         amount = booking.price if by == "studio" else refund_for_customer(booking, studio, settings, now)
         label = "Cancelled by the studio" if by == "studio" else "Cancelled by the customer"
-        refunded = await refund(session, gateway_for(charge), booking, charge, amount, label)
+        refunded = await refund(session, settings, gateway_for(charge), booking, charge, amount, label)
     await session.flush()
     if jobs is not None:
         queue_booking_emails(session, jobs, booking, "cancellation", reason)
@@ -564,6 +581,7 @@ async def on_booking_payment(session: AsyncSession, update: ChargeUpdate) -> Non
         logger.info("late payment for %s booking %s is refunded", booking.status, booking.id)
         await refund(
             session,
+            update.settings,
             update.gateway(),
             booking,
             charge,
