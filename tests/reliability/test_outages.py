@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from mosaic.core.errors import OutageLog
+from mosaic.core.jobs.schedule import SCHEDULED_TICK, domain_schedule
 from mosaic.core.security import TokenPurpose, issue_token
 from mosaic.main import create_app
 from tests.conftest import make_settings, running
@@ -78,6 +79,27 @@ async def test_refused_connections_answer_503_at_every_layer(
     assert records and len(records) < len(responses) // 2
     assert all(r.exc_info is None for r in records)
     assert all("unavailable" in r.getMessage() for r in records)
+
+
+async def test_schedule_ticks_in_an_outage_log_folded_lines_not_tracebacks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """Booking expires holds every minute: in a database outage each tick must not log a traceback
+    (nor a retry warning with one), only the folded outage line the requests use."""
+    settings = make_settings(
+        DATABASE_URL=CLOSED_PORT_URL, SEED_ON_STARTUP=False, EMAIL_OUTBOX_DIR=str(tmp_path / "outbox")
+    )
+    caplog.set_level(logging.INFO)
+    app = create_app(settings)
+    async with running(app):
+        names = [item.name for item in domain_schedule(app.state.domains)][:4]
+        assert names
+        for name in names:
+            await app.state.jobs.enqueue(SCHEDULED_TICK, name, "2027-01-18T10:00:00+00:00")
+        await app.state.jobs.drain()
+    noisy = [r for r in caplog.records if r.name.startswith("mosaic") and r.levelno >= logging.WARNING]
+    assert all(r.exc_info is None for r in noisy), [r.getMessage() for r in noisy if r.exc_info]
+    assert all("unavailable" in r.getMessage() for r in noisy), [r.getMessage() for r in noisy]
 
 
 def test_outage_log_folds_repeats_into_a_count(caplog: pytest.LogCaptureFixture):

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mosaic.core.database import utcnow
 from mosaic.core.domain import ScheduledJob
+from mosaic.core.errors import is_outage, outage_log
 from mosaic.core.jobs import JobContext, TaskRef, TaskRegistry, TaskSpec, task_name
 from mosaic.core.jobs.schedule import SCHEDULED_TICK
 
@@ -86,19 +87,25 @@ class InProcessJobs:
         for attempt in range(1, attempts + 1):
             try:
                 await spec(self.context, *args, **kwargs)
-            except Exception:
+            except Exception as exc:
+                # An outage fails every job and schedule tick alike: one folded line, no tracebacks.
+                outage = is_outage(exc)
+                if outage:
+                    outage_log.report(exc, f"job {spec.name}")
                 if attempt == attempts:
-                    logger.exception("job %s failed after %d attempt(s)", spec.name, attempts)
+                    if not outage:
+                        logger.exception("job %s failed after %d attempt(s)", spec.name, attempts)
                     return False
                 delay = spec.retry_backoff * 2 ** (attempt - 1)
-                logger.warning(
-                    "job %s failed (attempt %d/%d), retrying in %.1fs",
-                    spec.name,
-                    attempt,
-                    attempts,
-                    delay,
-                    exc_info=True,
-                )
+                if not outage:
+                    logger.warning(
+                        "job %s failed (attempt %d/%d), retrying in %.1fs",
+                        spec.name,
+                        attempt,
+                        attempts,
+                        delay,
+                        exc_info=True,
+                    )
                 await asyncio.sleep(delay)
             else:
                 logger.info("job %s done", spec.name)

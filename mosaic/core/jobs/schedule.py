@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from mosaic.core.database import Base, Database, UTCDateTime, utcnow
 from mosaic.core.domain import Domain, ScheduledJob
+from mosaic.core.errors import is_outage, outage_log
 from mosaic.core.jobs import JobContext, job
 
 logger = logging.getLogger("mosaic.jobs.schedule")
@@ -124,7 +125,10 @@ async def run_tick(
         await ctx.tasks.get(scheduled.task)(ctx)
     except Exception as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
-        logger.exception("schedule %s tick %s failed", scheduled.name, tick.isoformat())
+        if is_outage(exc):
+            outage_log.report(exc, f"schedule {scheduled.name}")
+        else:
+            logger.exception("schedule %s tick %s failed", scheduled.name, tick.isoformat())
     async with database.transaction() as session:
         await _finish(session, scheduled.name, tick, status, utcnow(), error)
     logger.info("schedule %s tick %s %s", scheduled.name, tick.isoformat(), status)
