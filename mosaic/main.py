@@ -97,7 +97,7 @@ def build_jobs(settings: Settings, domains: list[Domain], tasks: TaskRegistry | 
     tasks = tasks if tasks is not None else build_task_registry(domains)
     schedule = domain_schedule(domains)
     if not settings.CELERY_BROKER_URL:
-        return InProcessJobs(tasks, schedule=schedule)
+        return InProcessJobs(tasks, schedule=schedule, run_schedule=settings.SCHEDULE_IN_PROCESS)
     from mosaic.core.jobs.celery_runner import CeleryJobs, build_celery
 
     fallback = InProcessJobs(tasks, run_schedule=False)  # beat owns the schedule

@@ -130,6 +130,8 @@ def make_settings(**overrides: Any) -> Settings:
         "AUTH_RATE_LIMIT_PER_ACCOUNT": "1000000/minute",
         "AUTH_RATE_LIMIT_PER_IP": "1000000/minute",
         "REGISTRATION_RATE_LIMIT": "1000000/minute",
+        # Schedules are tested by driving them (tests/core/test_schedule.py), not by the clock.
+        "SCHEDULE_IN_PROCESS": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

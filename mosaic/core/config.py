@@ -201,6 +201,10 @@ class Settings(BaseSettings):
 
     # Background jobs
     CELERY_BROKER_URL: str | None = None
+    # Without a broker the API process runs the domains' schedules itself (holds expire every
+    # minute). Off for API processes when another process runs them, and in the test suite,
+    # whose apps must not write to their databases on the clock.
+    SCHEDULE_IN_PROCESS: bool = True
     CELERY_RESULT_BACKEND: str | None = None
     CELERY_QUEUE: str = Field(default="mosaic", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
 

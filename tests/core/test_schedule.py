@@ -218,3 +218,15 @@ async def test_the_tick_job_resolves_beats_tick_from_the_clock(settings, two_pro
     assert await scheduled_tick(context, scheduled.name) == "taken"  # a second beat, same tick
     with pytest.raises(LookupError):
         await scheduled_tick(context, "no-such-schedule")
+
+
+def test_the_in_process_schedule_follows_the_setting():
+    """Broker-less apps run the schedules unless SCHEDULE_IN_PROCESS is off (the suite turns it off)."""
+    from mosaic.core.domain import DOMAIN_MODULES, import_domain
+    from mosaic.main import build_jobs
+
+    domains = [import_domain(name) for name in DOMAIN_MODULES]
+    on = build_jobs(make_settings(SCHEDULE_IN_PROCESS=True), domains)
+    off = build_jobs(make_settings(), domains)
+    assert isinstance(on, InProcessJobs) and on.run_schedule and on.schedule
+    assert isinstance(off, InProcessJobs) and not off.run_schedule

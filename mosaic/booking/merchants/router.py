@@ -185,7 +185,7 @@ async def choose_square_location(
 async def disconnect_square(
     company_id: uuid.UUID, access: Owner, session: SessionDep, settings: SettingsDep, box: SecretBoxDep
 ) -> Envelope[None]:
-    await service.disconnect(session, box, service.oauth_client(settings), access.company.id)
+    await service.disconnect(session, box, settings, access.company.id)
     return ok(None, "Square disconnected")
 
 

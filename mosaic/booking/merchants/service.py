@@ -217,16 +217,18 @@ async def choose_location(session: AsyncSession, company_id: uuid.UUID, location
 
 
 async def disconnect(
-    session: AsyncSession, box: SecretBox, client: SquareOAuthClient, company_id: uuid.UUID
+    session: AsyncSession, box: SecretBox, settings: Settings, company_id: uuid.UUID
 ) -> None:
     """Revoke at Square, then forget the tokens and locations.
 
     Square refusing the revocation (the token is already revoked or expired) still deletes ours;
-    Square unreachable answers 503 and keeps them, so the owner can try again.
+    Square unreachable answers 503 and keeps them, so the owner can try again. A company with
+    nothing connected is told so whether or not this deployment has a Square application.
     """
     row = await token_of(session, company_id, for_update=True)
     if row is None:
         raise SquareNotConnected()
+    client = oauth_client(settings)
     try:
         await client.revoke(open_token(box, row, "access_token"))
     except SquareRefused as exc:
